@@ -1,0 +1,186 @@
+"""The FastAPI application factory: routers, middleware, error handlers, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sfagent import __version__
+from sfagent.backplane.factory import create_backplane
+from sfagent.config import Settings, load_settings
+from sfagent.conversations import api as conversations_api
+from sfagent.conversations.tasks import (
+    HANDLERS as CONVERSATION_JOBS,
+)
+from sfagent.conversations.tasks import (
+    purge_expired_idempotency_records,
+    sweep_inactive_conversations,
+)
+from sfagent.db.engine import create_engine, create_sessionmaker
+from sfagent.errors import SfagentError
+from sfagent.health import api as health_api
+from sfagent.observability.logging import configure_logging
+from sfagent.observability.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from sfagent.outbox.periodic import run_periodically
+from sfagent.outbox.registry import JobHandler
+from sfagent.outbox.worker import OutboxWorker
+from sfagent.security.ratelimit import RateLimiter
+from sfagent.tenancy import api as tenancy_api
+from sfagent.tenancy.usage import KeyUsageRecorder
+
+log = structlog.get_logger(__name__)
+
+# Every job the outbox can run, by name. A new domain adds its HANDLERS here.
+JOB_HANDLERS: dict[str, JobHandler] = {**CONVERSATION_JOBS}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; resources are created in the lifespan, never at import."""
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="sfagent",
+        version=__version__,
+        description="Self-hostable AI customer-service agent for Salesforce customers.",
+        lifespan=partial(lifespan, settings=settings),
+    )
+    app.state.settings = settings
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics_enabled=settings.metrics_enabled)
+    install_error_handlers(app)
+    app.include_router(health_api.router)
+    app.include_router(tenancy_api.router)
+    app.include_router(conversations_api.router)
+    return app
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
+    configure_logging(level=settings.log_level, json=settings.log_json)
+    engine = create_engine(settings)
+    backplane = create_backplane(settings)
+    state = app.state
+    state.engine = engine
+    state.read_sessionmaker = create_sessionmaker(engine)
+    state.sessionmaker = create_sessionmaker(engine, writer=True)
+    state.backplane = backplane
+    state.rate_limiter = RateLimiter(
+        backplane,
+        window_seconds=settings.rate_limit_window_seconds,
+        disabled=settings.rate_limit_disabled,
+    )
+    state.key_usage = KeyUsageRecorder(state.sessionmaker)
+    # Engines that load models (NLU, embeddings) register here for /ready.
+    state.loaded_models = set()
+    background = start_background_work(state.sessionmaker, backplane, settings)
+    log.info("sfagent.started", database=engine.dialect.name, backplane=backplane.name)
+    try:
+        yield
+    finally:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        await state.key_usage.close()
+        await backplane.close()
+        await engine.dispose()
+
+
+def start_background_work(
+    sessionmaker: Any, backplane: Any, settings: Settings
+) -> list[asyncio.Task[Any]]:
+    """The in-process outbox worker and maintenance loops (the embedded default)."""
+    if not settings.worker_enabled:
+        return []
+    worker = OutboxWorker(
+        sessionmaker=sessionmaker, backplane=backplane, settings=settings, handlers=JOB_HANDLERS
+    )
+    interval = settings.sweeper_interval_seconds
+    return [
+        asyncio.create_task(worker.run_forever(), name="outbox-worker"),
+        asyncio.create_task(
+            run_periodically(
+                "sweep_inactive_conversations",
+                partial(sweep_inactive_conversations, sessionmaker, settings),
+                interval,
+            )
+        ),
+        asyncio.create_task(
+            run_periodically(
+                "purge_idempotency_records",
+                partial(purge_expired_idempotency_records, sessionmaker, settings),
+                interval * 10,
+            )
+        ),
+    ]
+
+
+def _error(
+    status: int,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": message, "details": details or {}}, status_code=status, headers=headers
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves as {"error": ..., "details": ...} with its HTTP meaning."""
+
+    @app.exception_handler(SfagentError)
+    async def sfagent_error(_request: Request, exc: SfagentError) -> JSONResponse:
+        if exc.status_code >= 500:
+            log.error("request.failed", error=exc.message)
+        return _error(exc.status_code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(error.get("type") == "json_invalid" for error in errors):
+            position = next(
+                (e.get("ctx", {}).get("error") for e in errors if e.get("type") == "json_invalid"),
+                None,
+            )
+            return _error(400, "malformed JSON body", {"reason": str(position or "invalid")})
+        fields = [{"field": _field_name(error["loc"]), "message": error["msg"]} for error in errors]
+        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:3])
+        return _error(422, summary or "invalid request", {"errors": fields})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        return _error(exc.status_code, message, headers=dict(exc.headers or {}))
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database.unavailable", error=str(exc.orig)[:300])
+        return _error(503, "database unavailable; retry shortly", headers={"Retry-After": "5"})
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return _error(503, "database unavailable; retry shortly", headers={"Retry-After": "5"})
+        log.exception("database.error")
+        return _error(500, "internal error")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request.crashed", error_type=type(exc).__name__)
+        return _error(500, "internal error")
+
+
+def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(part) for part in location]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:] if len(parts) > 1 else parts
+    return ".".join(parts)

@@ -1,0 +1,1 @@
+"""Cross-process coordination: rate-limit counters, pub/sub, liveness (memory or Redis)."""

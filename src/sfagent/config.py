@@ -1,0 +1,188 @@
+"""Settings: one object, read from SFAGENT_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sfagent.errors import ConfigurationError
+
+TierName = Literal["free", "standard", "enterprise"]
+
+
+class TierLimits(BaseModel):
+    """Limits a tenant gets from its tier unless the organization overrides them."""
+
+    requests_per_minute: int = Field(gt=0)
+    end_user_requests_per_minute: int = Field(gt=0)
+    concurrent_conversations: int = Field(gt=0)
+    max_message_length: int = Field(gt=0)
+    retention_days: int = Field(gt=0)
+    inactivity_timeout_minutes: int = Field(gt=0)
+
+
+def _default_tiers() -> dict[str, TierLimits]:
+    return {
+        "free": TierLimits(
+            requests_per_minute=120,
+            end_user_requests_per_minute=30,
+            concurrent_conversations=50,
+            max_message_length=5000,
+            retention_days=30,
+            inactivity_timeout_minutes=30,
+        ),
+        "standard": TierLimits(
+            requests_per_minute=1200,
+            end_user_requests_per_minute=60,
+            concurrent_conversations=1000,
+            max_message_length=5000,
+            retention_days=365,
+            inactivity_timeout_minutes=30,
+        ),
+        "enterprise": TierLimits(
+            requests_per_minute=12000,
+            end_user_requests_per_minute=120,
+            concurrent_conversations=20000,
+            max_message_length=20000,
+            retention_days=2555,
+            inactivity_timeout_minutes=30,
+        ),
+    }
+
+
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0000000000"
+
+
+class Settings(BaseSettings):
+    """Every setting sfagent reads. Construct once at start-up and pass values down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SFAGENT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./var/sfagent.db"
+    # Optional PostgreSQL schema (search_path); tests use a private one per run.
+    database_schema: str | None = None
+    database_pool_size: int = Field(default=10, gt=0)
+    database_timeout_seconds: float = Field(default=5.0, gt=0)
+    redis_url: str | None = None
+    redis_prefix: str = "sfagent:"
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, gt=0, lt=65536)
+    public_url: str | None = None
+
+    jwt_audience: str = "sfagent"
+    staff_jwt_audience: str = "sfagent-staff"
+    staff_token_ttl_minutes: int = Field(default=60, gt=0)
+    jwt_leeway_seconds: int = Field(default=30, ge=0)
+
+    rate_limit_disabled: bool = False
+    auth_ip_requests_per_minute: int = Field(default=30, gt=0)
+    rate_limit_window_seconds: int = Field(default=60, gt=0)
+    default_tier: TierName = "free"
+    tiers: dict[str, TierLimits] = Field(default_factory=_default_tiers)
+
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
+    # Hard ceiling on any message, whatever a tenant's tier allows; protects memory.
+    max_message_length_ceiling: int = Field(default=100_000, gt=0)
+    idempotency_ttl_hours: int = Field(default=24, gt=0)
+
+    worker_enabled: bool = True
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    worker_batch_size: int = Field(default=20, gt=0)
+    outbox_max_attempts: int = Field(default=8, gt=0)
+    sweeper_interval_seconds: float = Field(default=60.0, gt=0)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+    metrics_enabled: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+                f"(got {value.split('://')[0]}://)"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_real_secret(self) -> Settings:
+        secret = self.secret_key.get_secret_value()
+        if self.environment == "production" and secret == DEV_SECRET_KEY:
+            raise ValueError("SFAGENT_SECRET_KEY must be set in production")
+        if len(secret) < 32:
+            raise ValueError("SFAGENT_SECRET_KEY must be at least 32 characters")
+        if self.default_tier not in self.tiers:
+            raise ValueError(f"SFAGENT_DEFAULT_TIER {self.default_tier!r} is not a known tier")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file path, or None for PostgreSQL or an in-memory database."""
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split(":///", 1)[1] if ":///" in self.database_url else ""
+        if path in ("", ":memory:"):
+            return None
+        return Path(path)
+
+    def tier(self, name: str) -> TierLimits:
+        return self.tiers.get(name) or self.tiers[self.default_tier]
+
+    def masked(self) -> dict[str, Any]:
+        """Settings as a dict with secrets and credentials in URLs masked."""
+        shown: dict[str, Any] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(getattr(self, name), SecretStr):
+                shown[name] = "********"
+            elif name.endswith("_url") and isinstance(value, str):
+                shown[name] = _mask_url_password(value)
+            else:
+                shown[name] = value
+        return shown
+
+
+def _mask_url_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    masked = f"{user}:********" if ":" in credentials else user
+    return f"{scheme}://{masked}@{host}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning a validation failure into one line naming the bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = "__".join(str(part) for part in first["loc"]).upper()
+        name = f"SFAGENT_{location}" if location else "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigurationError(f"invalid setting {name}: {message}") from exc

@@ -1,0 +1,1 @@
+"""Conversations and messages: lifecycle, REST API, inactivity sweeper."""

@@ -1,0 +1,203 @@
+"""REST routes for conversations and messages: parse, call the service, shape the reply."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from sfagent.conversations import service
+from sfagent.conversations.lifecycle import ConversationStatus
+from sfagent.conversations.schemas import (
+    Channel,
+    ConversationCreate,
+    ConversationOut,
+    ConversationPage,
+    MessageCreate,
+    MessageOut,
+    MessagePage,
+    MessageResponse,
+    TransitionRequest,
+)
+from sfagent.db.session import SessionDep
+from sfagent.idempotency.dependencies import IdempotencyDep
+from sfagent.pipeline.turn import Turn
+from sfagent.tenancy.dependencies import ConversationsRead, ConversationsWrite
+
+router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+ConversationId = Annotated[str, "conversation id"]
+Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)]
+Cursor = Annotated[str | None, Query(max_length=500)]
+
+
+def conversation_out(view: service.ConversationView) -> ConversationOut:
+    c = view.conversation
+    return ConversationOut(
+        id=c.id,
+        status=ConversationStatus(c.status),
+        channel=c.channel,
+        user_id=view.user_id,
+        subject=c.subject,
+        context=c.context,
+        message_count=c.message_count,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+        last_activity_at=c.last_activity_at,
+        resolved_at=c.resolved_at,
+        closed_at=c.closed_at,
+        greeting=MessageOut.model_validate(view.greeting) if view.greeting else None,
+    )
+
+
+def message_response(
+    turn: Turn, conversation_id: str, state: ConversationStatus
+) -> MessageResponse:
+    assert turn.reply_message is not None and turn.user_message is not None
+    return MessageResponse(
+        id=turn.reply_message.id,
+        conversation_id=conversation_id,
+        user_message_id=turn.user_message.id,
+        response=turn.reply_message.content,
+        confidence=turn.confidence,
+        intent=turn.intent,
+        suggested_actions=turn.suggested_actions,
+        requires_escalation=turn.requires_escalation,
+        state=state,
+        processing_time_ms=turn.processing_time_ms,
+        stage_timings_ms=dict(turn.timings_ms),
+        created_at=turn.reply_message.created_at,
+    )
+
+
+@router.post("", status_code=201, response_model=ConversationOut)
+async def create_conversation(
+    body: ConversationCreate,
+    tenant: ConversationsWrite,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
+    async def produce() -> ConversationOut:
+        view = await service.create_conversation(
+            session,
+            tenant=tenant,
+            channel=body.channel,
+            user_id=body.user_id,
+            subject=body.subject,
+            context=body.context,
+        )
+        return conversation_out(view)
+
+    return await idempotency.run(tenant, produce, status_code=201)
+
+
+@router.get("", response_model=ConversationPage)
+async def list_conversations(
+    tenant: ConversationsRead,
+    session: SessionDep,
+    status: Annotated[list[ConversationStatus] | None, Query()] = None,
+    channel: Channel | None = None,
+    user_id: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> ConversationPage:
+    page = await service.list_conversations(
+        session,
+        tenant=tenant,
+        statuses=status,
+        channel=channel,
+        user_id=user_id,
+        cursor=cursor,
+        limit=limit,
+    )
+    return ConversationPage(
+        items=[conversation_out(view) for view in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{conversation_id}", response_model=ConversationOut)
+async def get_conversation(
+    conversation_id: ConversationId, tenant: ConversationsRead, session: SessionDep
+) -> ConversationOut:
+    view = await service.get_conversation(session, tenant=tenant, conversation_id=conversation_id)
+    return conversation_out(view)
+
+
+@router.post("/{conversation_id}/messages", response_model=MessageResponse)
+async def post_message(
+    conversation_id: ConversationId,
+    body: MessageCreate,
+    tenant: ConversationsWrite,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
+    async def produce() -> MessageResponse:
+        turn, state = await service.post_message(
+            session, tenant=tenant, conversation_id=conversation_id, content=body.content
+        )
+        return message_response(turn, conversation_id, state)
+
+    return await idempotency.run(tenant, produce)
+
+
+@router.get("/{conversation_id}/messages", response_model=MessagePage)
+async def list_messages(
+    conversation_id: ConversationId,
+    tenant: ConversationsRead,
+    session: SessionDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> MessagePage:
+    page = await service.list_messages(
+        session, tenant=tenant, conversation_id=conversation_id, cursor=cursor, limit=limit
+    )
+    return MessagePage(
+        items=[MessageOut.model_validate(m) for m in page.items], next_cursor=page.next_cursor
+    )
+
+
+async def _change_status(
+    conversation_id: str,
+    body: TransitionRequest | None,
+    target: ConversationStatus,
+    tenant: ConversationsWrite,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
+    async def produce() -> ConversationOut:
+        view = await service.change_status(
+            session,
+            tenant=tenant,
+            conversation_id=conversation_id,
+            target=target,
+            reason=body.reason if body else None,
+        )
+        return conversation_out(view)
+
+    return await idempotency.run(tenant, produce)
+
+
+@router.post("/{conversation_id}/resolve", response_model=ConversationOut)
+async def resolve_conversation(
+    conversation_id: ConversationId,
+    tenant: ConversationsWrite,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+    body: TransitionRequest | None = None,
+) -> JSONResponse:
+    return await _change_status(
+        conversation_id, body, ConversationStatus.RESOLVED, tenant, session, idempotency
+    )
+
+
+@router.post("/{conversation_id}/close", response_model=ConversationOut)
+async def close_conversation(
+    conversation_id: ConversationId,
+    tenant: ConversationsWrite,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+    body: TransitionRequest | None = None,
+) -> JSONResponse:
+    return await _change_status(
+        conversation_id, body, ConversationStatus.CLOSED, tenant, session, idempotency
+    )

@@ -1,0 +1,134 @@
+"""All SQL for conversations, messages and lifecycle events; tenant scoping lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sfagent.conversations.lifecycle import ConversationStatus
+from sfagent.conversations.models import Conversation, ConversationEvent, Message
+from sfagent.tenancy.models import EndUser
+
+
+class ConversationRepository:
+    def __init__(
+        self, session: AsyncSession, organization_id: str, *, end_user_id: str | None = None
+    ) -> None:
+        self.session = session
+        self.organization_id = organization_id
+        # Set for end-user callers: they see only their own conversations.
+        self.end_user_id = end_user_id
+
+    def scoped(self) -> Select[Conversation]:
+        statement = select(Conversation).where(Conversation.organization_id == self.organization_id)
+        if self.end_user_id is not None:
+            statement = statement.where(Conversation.end_user_id == self.end_user_id)
+        return statement
+
+    async def get(self, conversation_id: str, *, for_update: bool = False) -> Conversation | None:
+        statement = self.scoped().where(Conversation.id == conversation_id)
+        if for_update:
+            # Serialises turns within one conversation (PostgreSQL; SQLite's writer lock does).
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalars().first()
+
+    async def select_page(
+        self,
+        *,
+        statuses: Sequence[ConversationStatus] | None,
+        channel: str | None,
+        end_user_id: str | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> Sequence[Conversation]:
+        statement = self.scoped()
+        if statuses:
+            statement = statement.where(Conversation.status.in_([s.value for s in statuses]))
+        if channel:
+            statement = statement.where(Conversation.channel == channel)
+        if end_user_id:
+            statement = statement.where(Conversation.end_user_id == end_user_id)
+        if after is not None:
+            created_at, conversation_id = after
+            statement = statement.where(
+                or_(
+                    Conversation.created_at < created_at,
+                    and_(Conversation.created_at == created_at, Conversation.id < conversation_id),
+                )
+            )
+        statement = statement.order_by(
+            Conversation.created_at.desc(), Conversation.id.desc()
+        ).limit(limit)
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def count_open(self, statuses: Sequence[ConversationStatus]) -> int:
+        statement = select(func.count(Conversation.id)).where(
+            Conversation.organization_id == self.organization_id,
+            Conversation.status.in_([s.value for s in statuses]),
+        )
+        return int((await self.session.execute(statement)).scalar_one())
+
+    async def external_user_ids(self, end_user_ids: set[str]) -> dict[str, str]:
+        if not end_user_ids:
+            return {}
+        statement = select(EndUser.id, EndUser.external_id).where(
+            EndUser.organization_id == self.organization_id, EndUser.id.in_(end_user_ids)
+        )
+        return {row.id: row.external_id for row in await self.session.execute(statement)}
+
+    async def mark_inactive_abandoned(
+        self, *, statuses: Sequence[ConversationStatus], idle_before: datetime, now: datetime
+    ) -> list[tuple[str, str]]:
+        """Abandon idle conversations; return (id, previous status) of each one changed."""
+        candidates = (
+            await self.session.execute(
+                select(Conversation.id, Conversation.status).where(
+                    Conversation.organization_id == self.organization_id,
+                    Conversation.status.in_([s.value for s in statuses]),
+                    Conversation.last_activity_at < idle_before,
+                )
+            )
+        ).all()
+        changed: list[tuple[str, str]] = []
+        for conversation_id, previous in candidates:
+            result = await self.session.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == conversation_id,
+                    Conversation.status == previous,
+                    Conversation.last_activity_at < idle_before,
+                )
+                .values(status=ConversationStatus.ABANDONED.value, updated_at=now)
+            )
+            if getattr(result, "rowcount", 0):
+                changed.append((conversation_id, previous))
+        return changed
+
+    def add(self, item: Conversation | Message | ConversationEvent) -> None:
+        self.session.add(item)
+
+
+class MessageRepository:
+    def __init__(self, session: AsyncSession, organization_id: str) -> None:
+        self.session = session
+        self.organization_id = organization_id
+
+    def scoped(self) -> Select[Message]:
+        return select(Message).where(Message.organization_id == self.organization_id)
+
+    async def select_page(
+        self, conversation_id: str, *, after_sequence: int, limit: int
+    ) -> Sequence[Message]:
+        statement = (
+            self.scoped()
+            .where(Message.conversation_id == conversation_id, Message.sequence > after_sequence)
+            .order_by(Message.sequence)
+            .limit(limit)
+        )
+        return (await self.session.execute(statement)).scalars().all()
+
+    def add(self, message: Message) -> None:
+        self.session.add(message)

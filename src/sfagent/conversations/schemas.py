@@ -1,0 +1,107 @@
+"""API models for conversations and messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sfagent.conversations.lifecycle import ConversationStatus
+
+Channel = Literal["api", "web", "websocket", "slack", "email"]
+Role = Literal["user", "assistant", "agent", "system"]
+
+# Absolute ceiling on message content; the tenant's own (smaller) limit is checked in the
+# service so the 422 can name the tenant's number.
+CONTENT_CEILING = 100_000
+
+
+class ConversationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel = "api"
+    user_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The end user's id in your system. Ignored for end-user tokens.",
+    )
+    subject: str | None = Field(default=None, max_length=300)
+    context: dict[str, Any] = Field(
+        default_factory=dict, description="Known facts: org id, API version, product..."
+    )
+
+
+class MessageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: str = Field(min_length=1, max_length=CONTENT_CEILING)
+
+
+class TransitionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=300)
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    conversation_id: str
+    sequence: int
+    role: Role
+    content: str
+    created_at: datetime
+    intent: str | None = None
+    confidence: float | None = None
+    entities: dict[str, Any] | None = None
+    sentiment: float | None = None
+    emotion: str | None = None
+    language: str | None = None
+    model_used: str | None = None
+    processing_time_ms: float | None = None
+
+
+class ConversationOut(BaseModel):
+    id: str
+    status: ConversationStatus
+    channel: Channel
+    user_id: str | None
+    subject: str | None
+    context: dict[str, Any]
+    message_count: int
+    created_at: datetime
+    updated_at: datetime
+    last_activity_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    greeting: MessageOut | None = None
+
+
+class MessageResponse(BaseModel):
+    """The assistant's reply to one posted message, and what the pipeline learned."""
+
+    id: str = Field(description="The id of the reply message")
+    conversation_id: str
+    user_message_id: str
+    response: str
+    confidence: float | None
+    intent: str | None
+    suggested_actions: list[str]
+    requires_escalation: bool
+    state: ConversationStatus
+    processing_time_ms: float
+    stage_timings_ms: dict[str, float]
+    created_at: datetime
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationOut]
+    next_cursor: str | None
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+    next_cursor: str | None

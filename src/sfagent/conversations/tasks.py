@@ -1,0 +1,76 @@
+"""Conversation jobs: hand-off notification and the inactivity sweeper."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sfagent.config import Settings
+from sfagent.conversations.service import abandon_idle_conversations
+from sfagent.db.base import utcnow
+from sfagent.db.engine import bind_tenant
+from sfagent.idempotency.repository import purge_expired
+from sfagent.outbox.registry import JobContext, JobHandler, PermanentJobError
+from sfagent.pipeline.stages import HANDOFF_JOB
+from sfagent.tenancy.repository import OrganizationRepository
+from sfagent.tenancy.service import resolve_limits
+
+log = structlog.get_logger(__name__)
+
+
+def escalations_channel(organization_id: str) -> str:
+    """The backplane channel live consoles of one organization listen on."""
+    return f"org:{organization_id}:escalations"
+
+
+async def announce_handoff(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Tell every listening console of the organization that a conversation needs a person."""
+    if ctx.organization_id is None or "conversation_id" not in payload:
+        raise PermanentJobError("handoff job lacks organization or conversation id")
+    event = {
+        "type": "conversation.escalated",
+        "conversation_id": payload["conversation_id"],
+        "reason": payload.get("reason"),
+    }
+    await ctx.backplane.publish(escalations_channel(ctx.organization_id), json.dumps(event))
+
+
+HANDLERS: dict[str, JobHandler] = {HANDOFF_JOB: announce_handoff}
+
+
+async def sweep_inactive_conversations(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> int:
+    """Abandon idle conversations, organization by organization, each with its own timeout."""
+    async with sessionmaker() as session:
+        organizations = [
+            (org.id, resolve_limits(org, settings).inactivity_timeout_minutes)
+            for org in await OrganizationRepository(session).list_all()
+        ]
+    total = 0
+    for organization_id, minutes in organizations:
+        async with sessionmaker() as session, session.begin():
+            await bind_tenant(session, organization_id)
+            total += await abandon_idle_conversations(
+                session, organization_id=organization_id, idle_for=timedelta(minutes=minutes)
+            )
+    if total:
+        log.info("conversations.abandoned", count=total)
+    return total
+
+
+async def purge_expired_idempotency_records(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> int:
+    async with sessionmaker() as session:
+        organization_ids = [org.id for org in await OrganizationRepository(session).list_all()]
+    total = 0
+    for organization_id in organization_ids:
+        async with sessionmaker() as session, session.begin():
+            await bind_tenant(session, organization_id)
+            total += await purge_expired(session, organization_id, utcnow())
+    return total

@@ -1,0 +1,22 @@
+"""Imports every table so Base.metadata is complete (for Alembic and tests)."""
+
+from sfagent.conversations.models import Conversation, ConversationEvent, Message
+from sfagent.db.base import Base
+from sfagent.idempotency.models import IdempotencyRecord
+from sfagent.outbox.models import OutboxJob
+from sfagent.security.models import AuditEntry
+from sfagent.tenancy.models import ApiKey, EndUser, Organization, StaffUser
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Base",
+    "Conversation",
+    "ConversationEvent",
+    "EndUser",
+    "IdempotencyRecord",
+    "Message",
+    "Organization",
+    "OutboxJob",
+    "StaffUser",
+]

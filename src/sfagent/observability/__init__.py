@@ -1,0 +1,1 @@
+"""Metrics (Prometheus), structured logging, request ids."""

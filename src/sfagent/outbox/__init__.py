@@ -1,0 +1,1 @@
+"""Durable jobs: enqueued in the caller's transaction, claimed and run by workers."""

@@ -1,0 +1,1 @@
+"""The message pipeline: one Turn flows through the stages in order."""

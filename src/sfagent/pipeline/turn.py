@@ -1,0 +1,64 @@
+"""The Turn (one inbound message and everything learned about it) and the stage context."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sfagent.conversations.models import Conversation, Message
+from sfagent.tenancy.context import Tenant
+
+
+class Action(enum.StrEnum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    CONFIRM = "confirm"
+    ESCALATE = "escalate"
+
+
+@dataclass
+class Turn:
+    content: str
+    channel: str
+    # understand
+    language: str | None = None
+    intent: str | None = None
+    confidence: float | None = None
+    entities: dict[str, Any] = field(default_factory=dict)
+    sentiment: float | None = None
+    emotion: str | None = None
+    # diagnose / retrieve
+    diagnostics: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    # decide
+    action: Action | None = None
+    decision_reason: str | None = None
+    # respond
+    reply: str | None = None
+    suggested_actions: list[str] = field(default_factory=list)
+    model_used: str | None = None
+    # record
+    user_message: Message | None = None
+    reply_message: Message | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def requires_escalation(self) -> bool:
+        return self.action is Action.ESCALATE
+
+    @property
+    def processing_time_ms(self) -> float:
+        return round(sum(self.timings_ms.values()), 3)
+
+
+@dataclass
+class PipelineContext:
+    """What stages may touch besides the Turn: the transaction, the tenant, the conversation."""
+
+    session: AsyncSession
+    tenant: Tenant
+    conversation: Conversation
+    max_message_length: int

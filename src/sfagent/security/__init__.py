@@ -1,0 +1,1 @@
+"""Security: audit log, rate limits (and later PII, crypto, attack detection)."""

@@ -1,0 +1,94 @@
+"""Append to the per-organization, hash-chained audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sfagent.db.base import utcnow
+from sfagent.security.models import AuditEntry
+from sfagent.tenancy.models import Organization
+
+GENESIS_HASH = "0" * 64
+
+
+def entry_hash(
+    *,
+    previous_hash: str,
+    sequence: int,
+    actor: str,
+    action: str,
+    target: str | None,
+    details: dict[str, Any],
+    created_at: datetime,
+) -> str:
+    canonical = json.dumps(
+        {
+            "previous_hash": previous_hash,
+            "sequence": sequence,
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "details": details,
+            "created_at": created_at.isoformat(),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def record_audit(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    actor: str,
+    action: str,
+    target: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry chained to the organization's previous one."""
+    # Lock the organization row so concurrent appends cannot take the same sequence.
+    await session.execute(
+        select(Organization.id).where(Organization.id == organization_id).with_for_update()
+    )
+    last = (
+        await session.execute(
+            select(AuditEntry)
+            .where(AuditEntry.organization_id == organization_id)
+            .order_by(AuditEntry.sequence.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    sequence = (last.sequence + 1) if last else 1
+    previous = last.entry_hash if last else GENESIS_HASH
+    created_at = utcnow().replace(microsecond=0)
+    payload = details or {}
+    entry = AuditEntry(
+        organization_id=organization_id,
+        sequence=sequence,
+        actor=actor,
+        action=action,
+        target=target,
+        details=payload,
+        created_at=created_at,
+        previous_hash=previous,
+        entry_hash=entry_hash(
+            previous_hash=previous,
+            sequence=sequence,
+            actor=actor,
+            action=action,
+            target=target,
+            details=payload,
+            created_at=created_at,
+        ),
+    )
+    session.add(entry)
+    await session.flush()
+    return entry

@@ -1,0 +1,68 @@
+"""The Tenant context every service receives: who is calling, for which organization."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sfagent.config import TierLimits
+from sfagent.tenancy.models import StaffRole
+
+
+class Scope(enum.StrEnum):
+    CONVERSATIONS_READ = "conversations:read"
+    CONVERSATIONS_WRITE = "conversations:write"
+    KEYS_MANAGE = "keys:manage"
+    TENANT_READ = "tenant:read"
+
+
+class PrincipalKind(enum.StrEnum):
+    API_KEY = "api_key"
+    END_USER = "end_user"
+    STAFF = "staff"
+
+
+DEFAULT_API_KEY_SCOPES: tuple[Scope, ...] = (
+    Scope.CONVERSATIONS_READ,
+    Scope.CONVERSATIONS_WRITE,
+    Scope.TENANT_READ,
+)
+END_USER_SCOPES = frozenset({Scope.CONVERSATIONS_READ, Scope.CONVERSATIONS_WRITE})
+ROLE_SCOPES: dict[StaffRole, frozenset[Scope]] = {
+    StaffRole.OWNER: frozenset(Scope),
+    StaffRole.ADMIN: frozenset(Scope),
+    StaffRole.AGENT: frozenset(
+        {Scope.CONVERSATIONS_READ, Scope.CONVERSATIONS_WRITE, Scope.TENANT_READ}
+    ),
+    StaffRole.VIEWER: frozenset({Scope.CONVERSATIONS_READ, Scope.TENANT_READ}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: PrincipalKind
+    id: str
+    scopes: frozenset[str]
+    # For end users: their id in the tenant's system (the JWT subject).
+    external_user_id: str | None = None
+    role: StaffRole | None = None
+    # Per-credential rate limit, tighter than the tenant's, when one was set.
+    requests_per_minute: int | None = None
+
+    @property
+    def label(self) -> str:
+        """How the principal appears in audit entries and lifecycle events."""
+        return f"{self.kind.value}:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    organization_id: str
+    slug: str
+    tier: str
+    limits: TierLimits
+    principal: Principal
+
+    @property
+    def is_end_user(self) -> bool:
+        return self.principal.kind is PrincipalKind.END_USER

@@ -1,0 +1,61 @@
+"""Request dependencies: authenticate, bind the tenant, rate-limit, check scopes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request
+
+from sfagent.config import Settings
+from sfagent.db.engine import bind_tenant
+from sfagent.db.session import SessionDep
+from sfagent.errors import Forbidden, Unauthorized
+from sfagent.tenancy.auth import authenticate_api_key, authenticate_bearer
+from sfagent.tenancy.context import Scope, Tenant
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def authenticate(request: Request, session: SessionDep, settings: SettingsDep) -> Tenant:
+    """Resolve the Tenant from X-API-Key or a bearer JWT, then count it against rate limits."""
+    api_key = request.headers.get("x-api-key")
+    authorization = request.headers.get("authorization")
+    if api_key:
+        tenant, key = await authenticate_api_key(session, secret=api_key.strip(), settings=settings)
+        request.app.state.key_usage.note(key.id)
+    elif authorization:
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("malformed Authorization header: expected 'Bearer <token>'")
+        tenant = await authenticate_bearer(session, token=token.strip(), settings=settings)
+    else:
+        raise Unauthorized("missing credentials: send X-API-Key or Authorization: Bearer <token>")
+    await bind_tenant(session, tenant.organization_id)
+    structlog.contextvars.bind_contextvars(org_id=tenant.organization_id)
+    request.state.rate_limit = await request.app.state.rate_limiter.enforce(tenant)
+    return tenant
+
+
+def require(scope: Scope) -> Callable[[Tenant], Awaitable[Tenant]]:
+    """A dependency that authenticates and insists on one scope (403 naming it otherwise)."""
+
+    async def dependency(tenant: Annotated[Tenant, Depends(authenticate)]) -> Tenant:
+        if scope.value not in tenant.principal.scopes:
+            raise Forbidden(f"this credential lacks the {scope.value!r} scope")
+        return tenant
+
+    return dependency
+
+
+ConversationsRead = Annotated[Tenant, Depends(require(Scope.CONVERSATIONS_READ))]
+ConversationsWrite = Annotated[Tenant, Depends(require(Scope.CONVERSATIONS_WRITE))]
+KeysManage = Annotated[Tenant, Depends(require(Scope.KEYS_MANAGE))]
+TenantRead = Annotated[Tenant, Depends(require(Scope.TENANT_READ))]
