@@ -69,6 +69,9 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite+aiosqlite:///./var/sfagent.db"
+    # Migrations may run as the schema owner while the server runs as a role without
+    # BYPASSRLS, so that row-level security binds the server. Unset: database_url.
+    migration_database_url: str | None = None
     # Optional PostgreSQL schema (search_path); tests use a private one per run.
     database_schema: str | None = None
     database_pool_size: int = Field(default=10, gt=0)
@@ -107,9 +110,11 @@ class Settings(BaseSettings):
     log_json: bool = True
     metrics_enabled: bool = True
 
-    @field_validator("database_url")
+    @field_validator("database_url", "migration_database_url")
     @classmethod
-    def _known_database(cls, value: str) -> str:
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError(
                 "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "

@@ -17,10 +17,17 @@ from sfagent.db.engine import create_engine
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+def migration_settings(settings: Settings) -> Settings:
+    """The settings migrations connect with (the owner role, when one is configured)."""
+    if settings.migration_database_url:
+        return settings.model_copy(update={"database_url": settings.migration_database_url})
+    return settings
+
+
 def alembic_config(settings: Settings) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["settings"] = settings
+    config.attributes["settings"] = migration_settings(settings)
     return config
 
 
@@ -40,7 +47,7 @@ def head_revision(settings: Settings) -> str | None:
 
 async def current_revision(settings: Settings) -> str | None:
     """The revision the database is at, or None when it has no schema yet."""
-    engine = create_engine(settings)
+    engine = create_engine(migration_settings(settings))
     try:
         async with engine.connect() as connection:
             return await connection.run_sync(_read_revision)

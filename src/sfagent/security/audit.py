@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.db.base import utcnow
+from sfagent.db.engine import bind_tenant
 from sfagent.security.models import AuditEntry
 from sfagent.tenancy.models import Organization
 
@@ -54,6 +55,8 @@ async def record_audit(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry chained to the organization's previous one."""
+    # Audit rows are tenant rows: write them as that tenant (PostgreSQL row-level security).
+    await bind_tenant(session, organization_id)
     # Lock the organization row so concurrent appends cannot take the same sequence.
     await session.execute(
         select(Organization.id).where(Organization.id == organization_id).with_for_update()
