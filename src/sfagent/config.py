@@ -122,6 +122,22 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("tiers", mode="before")
+    @classmethod
+    def _merge_tier_defaults(cls, value: Any) -> Any:
+        """Let SFAGENT_TIERS__FREE__REQUESTS_PER_MINUTE=7 change one limit, not the tier."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[str, Any] = {
+            name: limits.model_dump() for name, limits in _default_tiers().items()
+        }
+        for name, given in value.items():
+            if isinstance(given, dict):
+                merged[name] = {**merged.get(name, merged["free"]), **given}
+            else:
+                merged[name] = given
+        return merged
+
     @field_validator("redis_url")
     @classmethod
     def _known_redis(cls, value: str | None) -> str | None:
