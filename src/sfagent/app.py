@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -172,6 +173,19 @@ def install_error_handlers(app: FastAPI) -> None:
             return _error(503, "database unavailable; retry shortly", headers={"Retry-After": "5"})
         log.exception("database.error")
         return _error(500, "internal error")
+
+    @app.exception_handler(RedisError)
+    async def backplane_unavailable(_request: Request, exc: RedisError) -> JSONResponse:
+        log.error("backplane.unavailable", error=str(exc)[:300])
+        return _error(503, "backplane unavailable; retry shortly", headers={"Retry-After": "5"})
+
+    @app.exception_handler(OSError)
+    async def network_unavailable(_request: Request, exc: OSError) -> JSONResponse:
+        # Connection refused or reset by the database or Redis before SQLAlchemy wraps it.
+        log.error("dependency.unreachable", error=f"{type(exc).__name__}: {exc}"[:300])
+        return _error(
+            503, "a backing service is unavailable; retry shortly", headers={"Retry-After": "5"}
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -191,3 +191,27 @@ async def test_concurrent_conversation_limit(make_harness) -> None:  # type: ign
     await harness.client.post(f"/api/v1/conversations/{second['id']}/close", headers=tenant.headers)
     fourth = await harness.client.post("/api/v1/conversations", json={}, headers=tenant.headers)
     assert fourth.status_code == 201
+
+
+async def test_nul_characters_are_refused_not_stored(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    created = await harness.client.post(
+        "/api/v1/conversations",
+        json={"context": {"org": "00D\u0000x"}},
+        headers=tenant.headers,
+    )
+    assert created.status_code == 422
+    assert "context.org" in created.json()["error"]
+    conversation = await harness.create_conversation(tenant)
+    posted = await harness.client.post(
+        f"/api/v1/conversations/{conversation['id']}/messages",
+        json={"content": "bad\u0000byte"},
+        headers=tenant.headers,
+    )
+    assert posted.status_code == 422
+    in_url = await harness.client.get(
+        "/api/v1/conversations", params={"user_id": "a\u0000b"}, headers=tenant.headers
+    )
+    assert in_url.status_code == 400
+    assert "NUL" in in_url.json()["error"]

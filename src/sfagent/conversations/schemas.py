@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sfagent.conversations.lifecycle import ConversationStatus
+from sfagent.validation import InputModel
 
 Channel = Literal["api", "web", "websocket", "slack", "email"]
 Role = Literal["user", "assistant", "agent", "system"]
@@ -17,9 +18,7 @@ Role = Literal["user", "assistant", "agent", "system"]
 CONTENT_CEILING = 100_000
 
 
-class ConversationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConversationCreate(InputModel):
     channel: Channel = "api"
     user_id: str | None = Field(
         default=None,
@@ -33,15 +32,11 @@ class ConversationCreate(BaseModel):
     )
 
 
-class MessageCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MessageCreate(InputModel):
     content: str = Field(min_length=1, max_length=CONTENT_CEILING)
 
 
-class TransitionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TransitionRequest(InputModel):
     reason: str | None = Field(default=None, max_length=300)
 
 

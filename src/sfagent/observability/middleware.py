@@ -83,6 +83,9 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _has_nul(scope):
+            await _send_error(send, 400, "the URL must not contain NUL (%00) characters", {})
+            return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
@@ -104,17 +107,25 @@ class BodySizeLimitMiddleware:
 
     async def _reject(self, send: Send) -> None:
         error = BodyTooLarge(self.max_body_bytes)
-        body = json.dumps({"error": error.message, "details": error.details}).encode()
-        start: dict[str, Any] = {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-        await send(start)
-        await send({"type": "http.response.body", "body": body})
+        await _send_error(send, 413, error.message, error.details)
+
+
+def _has_nul(scope: Scope) -> bool:
+    return "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b"")
+
+
+async def _send_error(send: Send, status: int, message: str, details: dict[str, Any]) -> None:
+    body = json.dumps({"error": message, "details": details}).encode()
+    start: dict[str, Any] = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodyTooLarge(SfagentError):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from sfagent.config import TierLimits
 from sfagent.tenancy.context import DEFAULT_API_KEY_SCOPES
+from sfagent.validation import InputModel
 
 
 class PrincipalOut(BaseModel):
@@ -25,9 +26,7 @@ class WhoAmI(BaseModel):
     principal: PrincipalOut
 
 
-class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApiKeyCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
     scopes: list[str] = Field(
         default_factory=lambda: [scope.value for scope in DEFAULT_API_KEY_SCOPES],
@@ -54,9 +53,7 @@ class ApiKeyList(BaseModel):
     items: list[ApiKeyOut]
 
 
-class StaffLogin(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class StaffLogin(InputModel):
     organization: str = Field(min_length=1, max_length=80, description="Organization slug or id")
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=1024)

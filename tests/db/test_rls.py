@@ -1,0 +1,291 @@
+"""PostgreSQL row-level security binds the app's own role, independently of the app's code.
+
+The data is created through the API; then raw SQL on the app role's connection (the role
+the server runs as, without BYPASSRLS) shows what the policies alone let through.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from sfagent.db import migrate
+from sfagent.db.engine import SET_TENANT_SQL, create_engine
+from tests.conftest import Harness, Stack, TenantHandle
+
+CONVERSATIONS = "/api/v1/conversations"
+# Tables holding one tenant's rows, each protected by the tenant_isolation policy.
+TENANT_TABLES = (
+    "conversations",
+    "messages",
+    "end_users",
+    "audit_log",
+    "conversation_events",
+    "idempotency_records",
+)
+# Tables with an organization_id that are deliberately read across tenants: credentials
+# are looked up before the tenant is known, and workers claim jobs of every tenant.
+CROSS_TENANT_TABLES = frozenset({"api_keys", "staff_users", "outbox_jobs"})
+
+# A minimal valid row per table, for :org (and :conversation_id, a conversation of :org).
+INSERTS = {
+    "conversations": (
+        "INSERT INTO conversations (id, organization_id, channel, status, context,"
+        " message_count, last_activity_at, created_at, updated_at)"
+        " VALUES (:id, :org, 'api', 'active', '{}'::jsonb, 0, now(), now(), now())"
+    ),
+    "messages": (
+        "INSERT INTO messages (id, organization_id, conversation_id, sequence, role, content,"
+        " created_at) VALUES (:id, :org, :conversation_id, 999, 'user', 'planted', now())"
+    ),
+    "end_users": (
+        "INSERT INTO end_users (id, organization_id, external_id, created_at, updated_at)"
+        " VALUES (:id, :org, :id, now(), now())"
+    ),
+    "audit_log": (
+        "INSERT INTO audit_log (id, organization_id, sequence, actor, action, details,"
+        " created_at, previous_hash, entry_hash) VALUES (:id, :org, 999, 'mallory', 'planted',"
+        " '{}'::jsonb, now(), repeat('0', 64), repeat('0', 64))"
+    ),
+    "conversation_events": (
+        "INSERT INTO conversation_events (id, organization_id, conversation_id, to_status,"
+        " reason, actor, created_at)"
+        " VALUES (:id, :org, :conversation_id, 'closed', 'planted', 'mallory', now())"
+    ),
+    "idempotency_records": (
+        "INSERT INTO idempotency_records (id, organization_id, principal_id, key, method, path,"
+        " request_hash, status_code, response_body, created_at, expires_at)"
+        " VALUES (:id, :org, 'mallory', :id, 'POST', '/x', repeat('0', 64), 200, '{}'::jsonb,"
+        " now(), now())"
+    ),
+}
+
+
+@pytest.fixture
+def stack(postgres_stack: Stack) -> Stack:
+    """The harness for these tests runs on PostgreSQL only."""
+    return postgres_stack
+
+
+@dataclass(frozen=True)
+class Seeded:
+    tenant: TenantHandle
+    conversation_id: str
+
+
+async def seed(harness: Harness) -> Seeded:
+    """A tenant with rows in every tenant table, made through the API."""
+    tenant = await harness.create_tenant()
+    created = await harness.client.post(
+        CONVERSATIONS,
+        json={"user_id": "alice", "subject": "seeded"},
+        headers={**tenant.headers, "Idempotency-Key": "seed"},
+    )
+    assert created.status_code == 201, created.text
+    conversation_id = created.json()["id"]
+    posted = await harness.client.post(
+        f"{CONVERSATIONS}/{conversation_id}/messages",
+        json={"content": "My batch job fails"},
+        headers=tenant.headers,
+    )
+    assert posted.status_code == 200, posted.text
+    return Seeded(tenant, conversation_id)
+
+
+@pytest.fixture
+async def tenant_a(harness: Harness) -> Seeded:
+    return await seed(harness)
+
+
+@pytest.fixture
+async def tenant_b(harness: Harness) -> Seeded:
+    return await seed(harness)
+
+
+@pytest.fixture
+async def app_engine(postgres_stack: Stack) -> AsyncIterator[AsyncEngine]:
+    """Connections as the role the server runs as (no BYPASSRLS), in the run's schema."""
+    engine = create_engine(postgres_stack.settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def admin_engine(postgres_stack: Stack) -> AsyncIterator[AsyncEngine]:
+    """Connections as the superuser, which row-level security does not apply to."""
+    engine = create_engine(migrate.migration_settings(postgres_stack.settings))
+    yield engine
+    await engine.dispose()
+
+
+async def organization_ids(
+    connection: AsyncConnection, table: str, tenant_setting: str | None
+) -> list[str]:
+    """organization_id of every row visible in one transaction with the given setting."""
+    if tenant_setting is not None:
+        await connection.execute(SET_TENANT_SQL, {"org": tenant_setting})
+    rows = await connection.execute(text(f"SELECT organization_id FROM {table}"))
+    result: list[str] = list(rows.scalars())
+    await connection.rollback()
+    return result
+
+
+async def visible(engine: AsyncEngine, table: str, tenant_setting: str | None) -> list[str]:
+    async with engine.connect() as connection:
+        return await organization_ids(connection, table, tenant_setting)
+
+
+async def stored_count(admin_engine: AsyncEngine, table: str, organization_id: str) -> int:
+    return (await visible(admin_engine, table, None)).count(organization_id)
+
+
+async def test_app_role_is_bound_by_row_level_security(app_engine: AsyncEngine) -> None:
+    async with app_engine.connect() as connection:
+        row = (
+            await connection.execute(
+                text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            )
+        ).one()
+    assert (row.rolsuper, row.rolbypassrls) == (False, False)
+
+
+async def test_every_tenant_table_has_forced_policy(app_engine: AsyncEngine) -> None:
+    async with app_engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,"
+                    " EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = n.nspname"
+                    "   AND p.tablename = c.relname AND p.policyname = 'tenant_isolation')"
+                    "   AS has_policy"
+                    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'organization_id'"
+                    " WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+                )
+            )
+        ).all()
+    protected = {row.relname for row in rows if row.relrowsecurity}
+    assert protected == set(TENANT_TABLES)
+    assert {row.relname for row in rows} == set(TENANT_TABLES) | CROSS_TENANT_TABLES
+    for row in rows:
+        if row.relname in TENANT_TABLES:
+            assert row.relforcerowsecurity, row.relname
+            assert row.has_policy, row.relname
+
+
+@pytest.mark.parametrize("tenant_setting", [None, ""], ids=["unset", "empty"])
+@pytest.mark.parametrize("table", TENANT_TABLES)
+async def test_query_without_tenant_setting_returns_no_rows(
+    app_engine: AsyncEngine,
+    admin_engine: AsyncEngine,
+    tenant_a: Seeded,
+    tenant_b: Seeded,
+    table: str,
+    tenant_setting: str | None,
+) -> None:
+    for seeded in (tenant_a, tenant_b):
+        assert await stored_count(admin_engine, table, seeded.tenant.organization_id) > 0
+
+    assert await visible(app_engine, table, tenant_setting) == []
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+async def test_query_with_tenant_setting_returns_only_that_tenants_rows(
+    app_engine: AsyncEngine,
+    admin_engine: AsyncEngine,
+    tenant_a: Seeded,
+    tenant_b: Seeded,
+    table: str,
+) -> None:
+    for own, other in ((tenant_a, tenant_b), (tenant_b, tenant_a)):
+        own_id = own.tenant.organization_id
+        rows = await visible(app_engine, table, own_id)
+        assert set(rows) == {own_id}
+        assert len(rows) == await stored_count(admin_engine, table, own_id)
+        assert other.tenant.organization_id not in rows
+
+
+async def test_tenant_setting_ends_with_its_transaction(
+    app_engine: AsyncEngine, tenant_a: Seeded
+) -> None:
+    async with app_engine.connect() as connection:
+        assert await organization_ids(connection, "conversations", tenant_a.tenant.organization_id)
+        # Same connection (as a pooled connection would be), next transaction: nothing.
+        assert await organization_ids(connection, "conversations", None) == []
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+async def test_insert_for_other_tenant_is_rejected_by_policy(
+    app_engine: AsyncEngine,
+    admin_engine: AsyncEngine,
+    tenant_a: Seeded,
+    tenant_b: Seeded,
+    table: str,
+) -> None:
+    victim = tenant_b.tenant.organization_id
+    before = await stored_count(admin_engine, table, victim)
+    planted = {"id": str(uuid.uuid4()), "conversation_id": tenant_b.conversation_id}
+    statement = text(INSERTS[table]).bindparams(
+        **{name: value for name, value in planted.items() if f":{name}" in INSERTS[table]}
+    )
+    async with app_engine.connect() as connection:
+        for tenant_setting in (tenant_a.tenant.organization_id, None):
+            if tenant_setting is not None:
+                await connection.execute(SET_TENANT_SQL, {"org": tenant_setting})
+            with pytest.raises(DBAPIError, match="row-level security"):
+                await connection.execute(statement, {"org": victim})
+            await connection.rollback()
+
+        # The same row as the victim itself is accepted: the rejection is the policy's.
+        await connection.execute(SET_TENANT_SQL, {"org": victim})
+        await connection.execute(statement, {"org": victim})
+        await connection.rollback()
+
+    assert await stored_count(admin_engine, table, victim) == before
+
+
+async def test_update_and_delete_cannot_reach_other_tenant_rows(
+    app_engine: AsyncEngine,
+    admin_engine: AsyncEngine,
+    tenant_a: Seeded,
+    tenant_b: Seeded,
+) -> None:
+    own = tenant_a.tenant.organization_id
+    victim = tenant_b.tenant.organization_id
+    messages_before = await stored_count(admin_engine, "messages", victim)
+    async with app_engine.connect() as connection:
+        await connection.execute(SET_TENANT_SQL, {"org": own})
+        updated = await connection.execute(
+            text("UPDATE conversations SET subject = 'hijacked' WHERE organization_id = :org"),
+            {"org": victim},
+        )
+        deleted = await connection.execute(
+            text("DELETE FROM messages WHERE organization_id = :org"), {"org": victim}
+        )
+        assert (updated.rowcount, deleted.rowcount) == (0, 0)
+        await connection.commit()
+
+        # Nor can a tenant hand its own rows to another tenant.
+        await connection.execute(SET_TENANT_SQL, {"org": own})
+        with pytest.raises(DBAPIError, match="row-level security"):
+            await connection.execute(
+                text("UPDATE conversations SET organization_id = :victim WHERE id = :id"),
+                {"victim": victim, "id": tenant_a.conversation_id},
+            )
+        await connection.rollback()
+
+    async with admin_engine.connect() as connection:
+        subjects = (
+            await connection.execute(
+                text("SELECT organization_id, subject FROM conversations WHERE id IN (:a, :b)"),
+                {"a": tenant_a.conversation_id, "b": tenant_b.conversation_id},
+            )
+        ).all()
+    assert sorted(subjects) == sorted([(own, "seeded"), (victim, "seeded")])
+    assert await stored_count(admin_engine, "messages", victim) == messages_before
