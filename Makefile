@@ -30,7 +30,7 @@ pytest: install
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python bench/http.py
+	$(BIN)/python bench/http_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

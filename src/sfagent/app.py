@@ -31,6 +31,7 @@ from sfagent.db.engine import create_engine, create_sessionmaker
 from sfagent.errors import SfagentError
 from sfagent.health import api as health_api
 from sfagent.observability.logging import configure_logging
+from sfagent.observability.metrics import prepare_metrics_directory
 from sfagent.observability.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from sfagent.outbox.periodic import run_periodically
 from sfagent.outbox.registry import JobHandler
@@ -74,6 +75,8 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     state.read_sessionmaker = create_sessionmaker(engine)
     state.sessionmaker = create_sessionmaker(engine, writer=True)
     state.backplane = backplane
+    state.sqlite_write_lock = asyncio.Lock() if settings.is_sqlite else None
+    prepare_metrics_directory()
     state.rate_limiter = RateLimiter(
         backplane,
         window_seconds=settings.rate_limit_window_seconds,

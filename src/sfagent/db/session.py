@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -14,10 +16,14 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Yield a session; commit when the handler returns, roll back when it raises."""
     state = request.app.state
+    writer = request.method not in READ_METHODS
     maker: async_sessionmaker[AsyncSession] = (
-        state.read_sessionmaker if request.method in READ_METHODS else state.sessionmaker
+        state.sessionmaker if writer else state.read_sessionmaker
     )
-    async with maker() as session:
+    # SQLite has one writer at a time. Queue this process's writers in order here rather
+    # than have them poll SQLite's lock with growing sleeps (a long latency tail).
+    write_lock: asyncio.Lock | None = state.sqlite_write_lock if writer else None
+    async with write_lock or contextlib.nullcontext(), maker() as session:
         try:
             yield session
             await session.commit()

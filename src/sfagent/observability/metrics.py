@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -40,6 +41,13 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
 
 def observe_stage(stage: str, seconds: float) -> None:
     STAGE_LATENCY.labels(stage).observe(seconds)
+
+
+def prepare_metrics_directory() -> None:
+    """With several server processes, metrics go to files in PROMETHEUS_MULTIPROC_DIR."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
 
 
 def render_metrics() -> tuple[bytes, str]:

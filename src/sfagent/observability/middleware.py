@@ -56,7 +56,10 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
             if self.metrics_enabled:
-                observe_request(scope["method"], route, status_holder["status"], elapsed)
+                try:
+                    observe_request(scope["method"], route, status_holder["status"], elapsed)
+                except Exception:  # metrics must never cost a customer their request
+                    log.warning("metrics.record_failed", exc_info=True)
             log.info(
                 "http.request",
                 method=scope["method"],
