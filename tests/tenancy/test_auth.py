@@ -19,19 +19,12 @@ from sfagent.tenancy import tokens
 from sfagent.tenancy.auth import issue_end_user_token
 from sfagent.tenancy.models import ApiKey, Organization, StaffRole, StaffUser
 from sfagent.tenancy.service import create_staff_user, revoke_api_key
-from tests.conftest import Harness, HarnessFactory, TenantHandle
+from tests.conftest import Harness, TenantHandle
 
 CONVERSATIONS = "/api/v1/conversations"
 LOGIN = "/api/v1/auth/login"
 STAFF_PASSWORD = "correct-horse-battery-staple"
 Headers = dict[str, str]
-
-
-@pytest.fixture
-async def harness(make_harness: HarnessFactory) -> Harness:
-    # Staff logins are throttled per client IP, and on Redis that bucket is shared by the
-    # whole test run: lift it so these tests never trip over each other's logins.
-    return await make_harness(auth_ip_requests_per_minute=100_000)
 
 
 def assert_unauthorized(response: httpx.Response, *fragments: str) -> None:

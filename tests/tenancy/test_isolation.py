@@ -19,18 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sfagent.tenancy.auth import issue_end_user_token
 from sfagent.tenancy.models import Organization, StaffRole
 from sfagent.tenancy.service import create_staff_user
-from tests.conftest import Harness, HarnessFactory, TenantHandle
+from tests.conftest import Harness, TenantHandle
 
 CONVERSATIONS = "/api/v1/conversations"
 STAFF_PASSWORD = "correct-horse-battery-staple"
 Headers = dict[str, str]
-
-
-@pytest.fixture
-async def harness(make_harness: HarnessFactory) -> Harness:
-    # Staff logins are throttled per client IP, and on Redis that bucket is shared by the
-    # whole test run: lift it so these tests never trip over each other's logins.
-    return await make_harness(auth_ip_requests_per_minute=100_000)
 
 
 # --- the routes under test -----------------------------------------------------------
