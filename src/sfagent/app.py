@@ -24,6 +24,7 @@ from sfagent.conversations.tasks import (
     HANDLERS as CONVERSATION_JOBS,
 )
 from sfagent.conversations.tasks import (
+    enforce_retention,
     purge_expired_idempotency_records,
     sweep_inactive_conversations,
 )
@@ -121,6 +122,13 @@ def start_background_work(
             run_periodically(
                 "purge_idempotency_records",
                 partial(purge_expired_idempotency_records, sessionmaker, settings),
+                interval * 10,
+            )
+        ),
+        asyncio.create_task(
+            run_periodically(
+                "enforce_retention",
+                partial(enforce_retention, sessionmaker, settings),
                 interval * 10,
             )
         ),

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from sfagent.conversations.models import Conversation, ConversationEvent
-from sfagent.conversations.tasks import sweep_inactive_conversations
+from sfagent.conversations.tasks import enforce_retention, sweep_inactive_conversations
 from sfagent.db.base import utcnow
 from sfagent.db.engine import bind_tenant
 from sfagent.tenancy.models import Organization
@@ -96,3 +96,44 @@ async def test_customer_returning_reopens_abandoned(harness: Harness, tenant: Te
     )
     assert response.status_code == 200
     assert response.json()["state"] == "escalated"
+
+
+async def test_retention_deletes_only_finished_conversations_past_it(harness: Harness) -> None:
+    tenant = await harness.create_tenant()
+    other = await harness.create_tenant()
+    old_closed = await harness.create_conversation(tenant)
+    old_open = await harness.create_conversation(tenant)
+    recent_closed = await harness.create_conversation(tenant)
+    others_old_closed = await harness.create_conversation(other)
+    for handle, conversation in [
+        (tenant, old_closed),
+        (tenant, recent_closed),
+        (other, others_old_closed),
+    ]:
+        await harness.client.post(
+            f"/api/v1/conversations/{conversation['id']}/close", headers=handle.headers
+        )
+    async with harness.app.state.sessionmaker() as session:
+        organization = await session.get(Organization, tenant.organization_id)
+        assert organization is not None
+        organization.retention_days = 7
+        await session.commit()
+    await _age(harness, tenant, old_closed["id"], minutes=8 * 24 * 60)
+    await _age(harness, tenant, old_open["id"], minutes=8 * 24 * 60)
+    await _age(harness, other, others_old_closed["id"], minutes=8 * 24 * 60)
+
+    await enforce_retention(harness.app.state.sessionmaker, harness.settings)
+
+    gone = await harness.client.get(
+        f"/api/v1/conversations/{old_closed['id']}/messages", headers=tenant.headers
+    )
+    assert gone.status_code == 404
+    for handle, conversation in [
+        (tenant, old_open),
+        (tenant, recent_closed),
+        (other, others_old_closed),
+    ]:
+        kept = await harness.client.get(
+            f"/api/v1/conversations/{conversation['id']}", headers=handle.headers
+        )
+        assert kept.status_code == 200  # open, recent, or within the other tenant's 30 days

@@ -26,6 +26,8 @@ ALLOWED_TRANSITIONS: dict[ConversationStatus, frozenset[ConversationStatus]] = {
     S.CLOSED: frozenset(),
 }
 OPEN_STATUSES = frozenset({S.ACTIVE, S.WAITING, S.ESCALATED})
+# Past the tenant's retention, only finished conversations are deleted; open ones stay.
+FINISHED_STATUSES = frozenset({S.RESOLVED, S.ABANDONED, S.CLOSED})
 # Only conversations the assistant is waiting on are swept; people own escalated ones.
 SWEEPABLE_STATUSES = frozenset({S.ACTIVE, S.WAITING})
 

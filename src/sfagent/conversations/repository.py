@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.conversations.lifecycle import ConversationStatus
@@ -106,6 +106,19 @@ class ConversationRepository:
             if getattr(result, "rowcount", 0):
                 changed.append((conversation_id, previous))
         return changed
+
+    async def delete_finished_before(
+        self, *, statuses: Sequence[ConversationStatus], before: datetime
+    ) -> int:
+        """Delete finished conversations last active before the cutoff (messages cascade)."""
+        result = await self.session.execute(
+            delete(Conversation).where(
+                Conversation.organization_id == self.organization_id,
+                Conversation.status.in_([s.value for s in statuses]),
+                Conversation.last_activity_at < before,
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def add(self, item: Conversation | Message | ConversationEvent) -> None:
         self.session.add(item)

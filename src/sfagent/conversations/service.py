@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.conversations.lifecycle import (
+    FINISHED_STATUSES,
     OPEN_STATUSES,
     SWEEPABLE_STATUSES,
     ConversationStatus,
@@ -304,3 +305,13 @@ async def abandon_idle_conversations(
         )
     await session.flush()
     return len(changed)
+
+
+async def delete_expired_conversations(
+    session: AsyncSession, *, organization_id: str, retention: timedelta
+) -> int:
+    """Delete the organization's finished conversations older than its retention period."""
+    repository = ConversationRepository(session, organization_id)
+    return await repository.delete_finished_before(
+        statuses=sorted(FINISHED_STATUSES), before=utcnow() - retention
+    )

@@ -10,7 +10,10 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sfagent.config import Settings
-from sfagent.conversations.service import abandon_idle_conversations
+from sfagent.conversations.service import (
+    abandon_idle_conversations,
+    delete_expired_conversations,
+)
 from sfagent.db.base import utcnow
 from sfagent.db.engine import bind_tenant
 from sfagent.idempotency.repository import purge_expired
@@ -73,4 +76,25 @@ async def purge_expired_idempotency_records(
         async with sessionmaker() as session, session.begin():
             await bind_tenant(session, organization_id)
             total += await purge_expired(session, organization_id, utcnow())
+    return total
+
+
+async def enforce_retention(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> int:
+    """Delete finished conversations past each organization's retention period."""
+    async with sessionmaker() as session:
+        organizations = [
+            (org.id, resolve_limits(org, settings).retention_days)
+            for org in await OrganizationRepository(session).list_all()
+        ]
+    total = 0
+    for organization_id, days in organizations:
+        async with sessionmaker() as session, session.begin():
+            await bind_tenant(session, organization_id)
+            total += await delete_expired_conversations(
+                session, organization_id=organization_id, retention=timedelta(days=days)
+            )
+    if total:
+        log.info("conversations.retention_deleted", count=total)
     return total
