@@ -23,6 +23,8 @@ from sfagent.tenancy.models import ApiKey, Organization, StaffRole
 from sfagent.tenancy.repository import ApiKeyRepository, OrganizationRepository, StaffRepository
 from sfagent.tenancy.service import resolve_limits
 
+ORGANIZATION_UNAVAILABLE = "the credential's organization does not exist or is disabled"
+
 
 def _tenant(organization: Organization, principal: Principal, settings: Settings) -> Tenant:
     return Tenant(
@@ -37,7 +39,7 @@ def _tenant(organization: Organization, principal: Principal, settings: Settings
 async def _active_organization(session: AsyncSession, organization_id: str) -> Organization:
     organization = await OrganizationRepository(session).get(organization_id)
     if organization is None or not organization.is_active:
-        raise Unauthorized("the credential's organization does not exist or is disabled")
+        raise Unauthorized(ORGANIZATION_UNAVAILABLE)
     return organization
 
 
@@ -48,14 +50,16 @@ async def authenticate_api_key(
     prefix = parse_api_key_prefix(secret)
     if prefix is None:
         raise Unauthorized("malformed API key: expected the form sfa_<12 hex>_<secret>")
-    api_key = await ApiKeyRepository(session).find_by_prefix(prefix)
-    if api_key is None or not api_key_matches(secret, api_key.key_hash):
+    found = await ApiKeyRepository(session).find_with_organization(prefix)
+    if found is None or not api_key_matches(secret, found[0].key_hash):
         raise Unauthorized("invalid API key")
+    api_key, organization = found
     if api_key.revoked_at is not None:
         raise Unauthorized("API key has been revoked")
     if api_key.expires_at is not None and api_key.expires_at <= utcnow():
         raise Unauthorized("API key has expired")
-    organization = await _active_organization(session, api_key.organization_id)
+    if not organization.is_active:
+        raise Unauthorized(ORGANIZATION_UNAVAILABLE)
     principal = Principal(
         kind=PrincipalKind.API_KEY,
         id=api_key.prefix,

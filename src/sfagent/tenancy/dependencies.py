@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from sfagent.config import Settings
 from sfagent.db.engine import bind_tenant
@@ -24,7 +25,23 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def authenticate(request: Request, session: SessionDep, settings: SettingsDep) -> Tenant:
+# Declared for the OpenAPI schema (so /docs can authorise); the headers themselves are
+# parsed below, where each malformed shape gets its own message.
+API_KEY_SCHEME = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="A server API key: sfa_<12 hex>_<secret>"
+)
+BEARER_SCHEME = HTTPBearer(
+    auto_error=False, description="An end-user JWT signed by your tenant, or a staff token"
+)
+
+
+async def authenticate(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _api_key: Annotated[str | None, Security(API_KEY_SCHEME)] = None,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_SCHEME)] = None,
+) -> Tenant:
     """Resolve the Tenant from X-API-Key or a bearer JWT, then count it against rate limits."""
     api_key = request.headers.get("x-api-key")
     authorization = request.headers.get("authorization")

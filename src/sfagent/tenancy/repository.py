@@ -50,9 +50,17 @@ class ApiKeyRepository:
             statement = statement.where(ApiKey.organization_id == self.organization_id)
         return statement
 
-    async def find_by_prefix(self, prefix: str) -> ApiKey | None:
-        statement = self.scoped().where(ApiKey.prefix == prefix)
-        return (await self.session.execute(statement)).scalars().first()
+    async def find_with_organization(self, prefix: str) -> tuple[ApiKey, Organization] | None:
+        """The key and its organization in one round trip (this runs on every request)."""
+        statement = (
+            select(ApiKey, Organization)
+            .join(Organization, Organization.id == ApiKey.organization_id)
+            .where(ApiKey.prefix == prefix)
+        )
+        if self.organization_id is not None:
+            statement = statement.where(ApiKey.organization_id == self.organization_id)
+        row = (await self.session.execute(statement)).first()
+        return (row[0], row[1]) if row else None
 
     async def get(self, key_id: str) -> ApiKey | None:
         statement = self.scoped().where(or_(ApiKey.id == key_id, ApiKey.prefix == key_id))
