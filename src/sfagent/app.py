@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -50,7 +51,7 @@ JOB_HANDLERS: dict[str, JobHandler] = {**CONVERSATION_JOBS}
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; resources are created in the lifespan, never at import."""
     settings = settings or load_settings()
-    app = FastAPI(
+    app = FastAPIOffline(
         title="sfagent",
         version=__version__,
         description="Self-hostable AI customer-service agent for Salesforce customers.",

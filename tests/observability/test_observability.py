@@ -69,7 +69,11 @@ async def test_health_and_ready(harness: Harness) -> None:
     assert checks["backplane"]["status"] == "ok"
 
 
-async def test_openapi_docs_are_served(harness: Harness) -> None:
-    assert (await harness.client.get("/docs")).status_code == 200
+async def test_openapi_docs_are_served_without_a_cdn(harness: Harness) -> None:
+    docs = await harness.client.get("/docs")
+    assert docs.status_code == 200
+    assert "cdn" not in docs.text.lower()  # self-hosted: works on an offline network
+    bundle = await harness.client.get("/static-offline-docs/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
     schema = (await harness.client.get("/openapi.json")).json()
     assert "/api/v1/conversations/{conversation_id}/messages" in schema["paths"]
