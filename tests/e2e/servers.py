@@ -166,6 +166,7 @@ def running_server(
     port: int | None = None,
     migrate: bool = False,
     name: str = "server",
+    workers: int = 1,
 ) -> Iterator[Server]:
     """Start `sfagent serve` on 127.0.0.1, wait until /health answers, always stop it.
 
@@ -181,6 +182,8 @@ def running_server(
         command = [str(SFAGENT), "serve", "--host", "127.0.0.1", "--port", str(chosen)]
         if not migrate:
             command.append("--no-migrate")
+        if workers > 1:
+            command += ["--workers", str(workers)]
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(
                 command,
