@@ -15,9 +15,11 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sfagent import __version__
+from sfagent.backplane.base import Backplane
 from sfagent.backplane.factory import create_backplane
 from sfagent.config import Settings, load_settings
 from sfagent.conversations import api as conversations_api
@@ -101,7 +103,7 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
 
 
 def start_background_work(
-    sessionmaker: Any, backplane: Any, settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession], backplane: Backplane, settings: Settings
 ) -> list[asyncio.Task[Any]]:
     """The in-process outbox worker and maintenance loops (the embedded default)."""
     if not settings.worker_enabled:
