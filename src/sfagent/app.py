@@ -159,8 +159,19 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(exc.status_code, exc.message, exc.details, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
+        content_type = request.headers.get("content-type", "")
+        if (
+            request.method in ("POST", "PUT", "PATCH")
+            and content_type
+            and ("json" not in content_type.lower())
+        ):
+            return _error(
+                400,
+                f"the body must be JSON: send Content-Type: application/json "
+                f"(got {content_type[:60]!r})",
+            )
         if any(error.get("type") == "json_invalid" for error in errors):
             position = next(
                 (e.get("ctx", {}).get("error") for e in errors if e.get("type") == "json_invalid"),
@@ -174,6 +185,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if message == "There was an error parsing the body":  # FastAPI's generic wording
+            message = "the body is not valid JSON (malformed, or nested or sized beyond limits)"
         return _error(exc.status_code, message, headers=dict(exc.headers or {}))
 
     @app.exception_handler(OperationalError)

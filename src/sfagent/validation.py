@@ -7,6 +7,7 @@ rather than failing later in the database or the response encoder.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -24,6 +25,8 @@ def unstorable(text: str) -> bool:
 
 def find_unstorable(value: Any, path: str = "") -> str | None:
     """The dotted path of the first string (or key) that cannot be stored, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "value"  # NaN and Infinity are not JSON; PostgreSQL refuses them
     if isinstance(value, str):
         return path or "value" if unstorable(value) else None
     if isinstance(value, dict):

@@ -215,3 +215,34 @@ async def test_nul_characters_are_refused_not_stored(
     )
     assert in_url.status_code == 400
     assert "NUL" in in_url.json()["error"]
+
+
+async def test_non_finite_numbers_are_refused(harness: Harness, tenant: TenantHandle) -> None:
+    response = await harness.client.post(
+        "/api/v1/conversations",
+        content=b'{"context": {"ratio": NaN}}',
+        headers={**tenant.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert "context.ratio" in response.json()["error"]
+
+
+async def test_body_that_is_not_json_says_so(harness: Harness, tenant: TenantHandle) -> None:
+    response = await harness.client.post(
+        "/api/v1/conversations",
+        content=b"{}",
+        headers={**tenant.headers, "Content-Type": "text/plain"},
+    )
+    assert response.status_code == 400
+    assert "application/json" in response.json()["error"]
+
+
+async def test_absurdly_nested_json_is_400(harness: Harness, tenant: TenantHandle) -> None:
+    depth = 100_000
+    response = await harness.client.post(
+        "/api/v1/conversations",
+        content=b'{"context": {"a": ' + b"[" * depth + b"]" * depth + b"}}",
+        headers={**tenant.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["error"]

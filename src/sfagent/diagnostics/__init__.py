@@ -1,0 +1,1 @@
+"""Diagnostics engines: analyse what users paste (debug logs, stack traces, code)."""
