@@ -246,3 +246,33 @@ async def test_absurdly_nested_json_is_400(harness: Harness, tenant: TenantHandl
     )
     assert response.status_code == 400
     assert "not valid JSON" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "WyJ4IiwieSJd",  # ["x", "y"]: not a time
+        "WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwiaWQiXQ",  # a time without a zone
+        "WyJhYmMiXQ",  # ["abc"]: wrong length
+    ],
+)
+async def test_well_formed_but_wrong_cursor_is_400(
+    harness: Harness, tenant: TenantHandle, cursor: str
+) -> None:
+    response = await harness.client.get(
+        "/api/v1/conversations", params={"cursor": cursor}, headers=tenant.headers
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("cursor", ["WyJ4IiwieSJd", "WyJhYmMiXQ", "Wy0xXQ", "W3RydWVd"])
+async def test_wrong_message_cursor_is_400(
+    harness: Harness, tenant: TenantHandle, cursor: str
+) -> None:
+    conversation = await harness.create_conversation(tenant)
+    response = await harness.client.get(
+        f"/api/v1/conversations/{conversation['id']}/messages",
+        params={"cursor": cursor},
+        headers=tenant.headers,
+    )
+    assert response.status_code == 400

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,7 @@ from sfagent.conversations.models import Conversation, ConversationEvent, Messag
 from sfagent.conversations.repository import ConversationRepository, MessageRepository
 from sfagent.conversations.transitions import transition
 from sfagent.db.base import utcnow
-from sfagent.db.pagination import decode_cursor, encode_cursor
+from sfagent.db.pagination import decode_sequence_cursor, decode_time_cursor, encode_cursor
 from sfagent.errors import Conflict, NotFound, RateLimited
 from sfagent.pipeline.runner import run_pipeline
 from sfagent.pipeline.turn import PipelineContext, Turn
@@ -190,10 +190,7 @@ async def list_conversations(
         if end_user is None:
             return Page([], None)
         end_user_id = end_user.id
-    after: tuple[datetime, str] | None = None
-    if cursor:
-        created_at, conversation_id = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(str(created_at)), str(conversation_id))
+    after = decode_time_cursor(cursor) if cursor else None
     rows = list(
         await repository.select_page(
             statuses=statuses,
@@ -246,7 +243,7 @@ async def list_messages(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     if await (await _repository(session, tenant)).get(conversation_id) is None:
         raise ConversationNotFound(conversation_id)
-    after_sequence = int(decode_cursor(cursor, 1)[0]) if cursor else 0
+    after_sequence = decode_sequence_cursor(cursor) if cursor else 0
     rows = list(
         await MessageRepository(session, tenant.organization_id).select_page(
             conversation_id, after_sequence=after_sequence, limit=limit + 1

@@ -1,0 +1,206 @@
+"""The event tree: paired events nest on a stack; closed frames feed bounded aggregates."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from dataclasses import dataclass, field
+
+from sfagent.diagnostics.logs.model import NodeAggregate, SlowestNodes, TimedNode, TreeNode
+
+# Memory stays bounded on huge logs: past these sizes we keep totals, not individual nodes.
+MAX_TREE_NODES = 5_000
+MAX_STACK_DEPTH = 1_000
+MAX_AGGREGATES = 2_000
+SLOWEST_KEPT = 10
+OTHER_NAME = "(other)"
+SLOW_KINDS = ("code_unit", "soql", "sosl", "dml", "method", "callout", "flow")
+
+# A closer may close frames above its opener only within the same code unit: a stray
+# METHOD_EXIT must never end the trigger that contains it.
+_RANK = {"log": 0, "execution": 1, "code_unit": 2}
+_LEAF_RANK = 3
+
+
+def _rank(kind: str) -> int:
+    return _RANK.get(kind, _LEAF_RANK)
+
+
+@dataclass(slots=True)
+class _Frame:
+    kind: str
+    name: str
+    log_line: int
+    source_line: str | None
+    start_ns: int | None
+    kept: bool
+    detail: str = ""
+    child_ns: int = 0
+    children: list[TreeNode] = field(default_factory=list)
+    omitted_children: int = 0
+
+
+@dataclass(slots=True)
+class _Aggregate:
+    count: int = 0
+    total_ns: int = 0
+    self_ns: int = 0
+    max_ns: int = 0
+
+
+class TreeBuilder:
+    """Builds the tree of code units, methods, SOQL, DML, callouts, flows and validations."""
+
+    def __init__(self) -> None:
+        self._stack: list[_Frame] = [_Frame("log", "log", 0, None, None, kept=True)]
+        self._kept = 1
+        self._omitted = 0
+        self._dropped_openers = 0
+        self._unterminated = 0
+        self._aggregates: dict[tuple[str, str], _Aggregate] = {}
+        self._slowest_total: dict[str, list[tuple[int, int, TimedNode]]] = {}
+        self._slowest_self: dict[str, list[tuple[int, int, TimedNode]]] = {}
+        self._sequence = itertools.count()
+        self.last_ns: int | None = None
+
+    @property
+    def top(self) -> _Frame:
+        """The innermost open frame."""
+        return self._stack[-1]
+
+    def open(self, kind: str, name: str, log_line: int, source_line: str | None,
+             ns: int | None, detail: str = "") -> None:  # fmt: skip
+        """Push a frame for an opening event."""
+        if len(self._stack) >= MAX_STACK_DEPTH:
+            self._dropped_openers += 1
+            return
+        kept = self._kept < MAX_TREE_NODES
+        self._kept += kept
+        self._stack.append(_Frame(kind, name, log_line, source_line, ns, kept, detail))
+
+    def close(self, kind: str, ns: int | None, detail: str = "") -> bool:
+        """Pop the nearest open frame of this kind; False when none matches."""
+        depth = self._matching_depth(kind)
+        if depth is None:
+            return False
+        while len(self._stack) - 1 > depth:
+            self._unterminated += 1
+            self._pop(ns, unterminated=True)
+        if detail:
+            self.top.detail = f"{self.top.detail} {detail}".strip()
+        self._pop(ns, unterminated=False)
+        return True
+
+    def _matching_depth(self, kind: str) -> int | None:
+        rank = _rank(kind)
+        for depth in range(len(self._stack) - 1, 0, -1):
+            frame = self._stack[depth]
+            if frame.kind == kind:
+                return depth
+            if _rank(frame.kind) < rank:
+                return None
+        return None
+
+    def _pop(self, ns: int | None, *, unterminated: bool) -> None:
+        frame = self._stack.pop()
+        end_ns = ns if ns is not None else self.last_ns
+        total = end_ns - frame.start_ns if end_ns is not None and frame.start_ns is not None else 0
+        total = max(total, 0)
+        self_ns = max(total - frame.child_ns, 0)
+        parent = self.top
+        parent.child_ns += total
+        self._aggregate(frame, total, self_ns)
+        if frame.kind in SLOW_KINDS:
+            self._remember_slow(frame, total, self_ns)
+        if not frame.kept:
+            parent.omitted_children += 1
+            self._omitted += 1
+            return
+        parent.children.append(self._node(frame, end_ns, total, self_ns, unterminated))
+
+    @staticmethod
+    def _node(frame: _Frame, end_ns: int | None, total: int, self_ns: int,
+              unterminated: bool) -> TreeNode:  # fmt: skip
+        return TreeNode(
+            kind=frame.kind,
+            name=frame.name,
+            log_line=frame.log_line,
+            source_line=frame.source_line,
+            start_ns=frame.start_ns,
+            end_ns=end_ns,
+            total_ns=total,
+            self_ns=self_ns,
+            detail=frame.detail,
+            children=tuple(frame.children),
+            omitted_children=frame.omitted_children,
+            unterminated=unterminated,
+        )
+
+    def _aggregate(self, frame: _Frame, total: int, self_ns: int) -> None:
+        key = (frame.kind, frame.name)
+        if key not in self._aggregates and len(self._aggregates) >= MAX_AGGREGATES:
+            key = (frame.kind, OTHER_NAME)
+        entry = self._aggregates.setdefault(key, _Aggregate())
+        entry.count += 1
+        entry.total_ns += total
+        entry.self_ns += self_ns
+        entry.max_ns = max(entry.max_ns, total)
+
+    def _remember_slow(self, frame: _Frame, total: int, self_ns: int) -> None:
+        timed = TimedNode(frame.kind, frame.name, frame.log_line, frame.source_line,
+                          total, self_ns, frame.detail)  # fmt: skip
+        order = next(self._sequence)
+        for heaps, value in ((self._slowest_total, total), (self._slowest_self, self_ns)):
+            heap = heaps.setdefault(frame.kind, [])
+            # Ties go to the earlier frame: a smaller negated sequence ranks lower.
+            item = (value, -order, timed)
+            if len(heap) < SLOWEST_KEPT:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
+
+    def finish(self) -> TreeNode:
+        """Close every frame still open at the last elapsed ns and return the root."""
+        while len(self._stack) > 1:
+            self._unterminated += 1
+            self._pop(self.last_ns, unterminated=True)
+        root = self._stack[0]
+        total = sum(child.total_ns for child in root.children)
+        return TreeNode("log", "log", 0, None, None, self.last_ns, total, 0,
+                        children=tuple(root.children), omitted_children=root.omitted_children)  # fmt: skip
+
+    @property
+    def nodes_kept(self) -> int:
+        """Frames kept as tree nodes (the root included)."""
+        return self._kept
+
+    @property
+    def nodes_omitted(self) -> int:
+        """Closed frames counted in aggregates but not kept in the tree."""
+        return self._omitted
+
+    @property
+    def unterminated(self) -> int:
+        """Frames that no matching closer ended (cut log, fatal error, missing lines)."""
+        return self._unterminated
+
+    def aggregates(self) -> tuple[NodeAggregate, ...]:
+        """Totals per kind and name, largest total time first."""
+        rows = (NodeAggregate(kind, name, a.count, a.total_ns, a.self_ns, a.max_ns)
+                for (kind, name), a in self._aggregates.items())  # fmt: skip
+        return tuple(sorted(rows, key=lambda row: -row.total_ns))
+
+    def slowest(self) -> dict[str, SlowestNodes]:
+        """Slowest frames per kind by total and by self time."""
+        return {
+            kind: SlowestNodes(
+                by_total=_descending(self._slowest_total.get(kind, [])),
+                by_self=_descending(self._slowest_self.get(kind, [])),
+            )
+            for kind in SLOW_KINDS
+            if kind in self._slowest_total
+        }
+
+
+def _descending(heap: list[tuple[int, int, TimedNode]]) -> tuple[TimedNode, ...]:
+    return tuple(item[2] for item in sorted(heap, reverse=True))
