@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # Optional PostgreSQL schema (search_path); tests use a private one per run.
     database_schema: str | None = None
     database_pool_size: int = Field(default=10, gt=0)
+    # FULL: a commit is on disk before the 2xx, even across power loss. NORMAL is faster
+    # and still survives a crashed process, but may lose the last commits on power loss.
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     database_timeout_seconds: float = Field(default=5.0, gt=0)
     redis_url: str | None = None
     redis_prefix: str = "sfagent:"

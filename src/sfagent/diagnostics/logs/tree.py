@@ -68,8 +68,15 @@ class TreeBuilder:
         """The innermost open frame."""
         return self._stack[-1]
 
-    def open(self, kind: str, name: str, log_line: int, source_line: str | None,
-             ns: int | None, detail: str = "") -> None:  # fmt: skip
+    def open(
+        self,
+        kind: str,
+        name: str,
+        log_line: int,
+        source_line: str | None,
+        ns: int | None,
+        detail: str = "",
+    ) -> None:
         """Push a frame for an opening event."""
         if len(self._stack) >= MAX_STACK_DEPTH:
             self._dropped_openers += 1
@@ -119,8 +126,9 @@ class TreeBuilder:
         parent.children.append(self._node(frame, end_ns, total, self_ns, unterminated))
 
     @staticmethod
-    def _node(frame: _Frame, end_ns: int | None, total: int, self_ns: int,
-              unterminated: bool) -> TreeNode:  # fmt: skip
+    def _node(
+        frame: _Frame, end_ns: int | None, total: int, self_ns: int, unterminated: bool
+    ) -> TreeNode:
         return TreeNode(
             kind=frame.kind,
             name=frame.name,
@@ -147,8 +155,9 @@ class TreeBuilder:
         entry.max_ns = max(entry.max_ns, total)
 
     def _remember_slow(self, frame: _Frame, total: int, self_ns: int) -> None:
-        timed = TimedNode(frame.kind, frame.name, frame.log_line, frame.source_line,
-                          total, self_ns, frame.detail)  # fmt: skip
+        timed = TimedNode(
+            frame.kind, frame.name, frame.log_line, frame.source_line, total, self_ns, frame.detail
+        )
         order = next(self._sequence)
         for heaps, value in ((self._slowest_total, total), (self._slowest_self, self_ns)):
             heap = heaps.setdefault(frame.kind, [])
@@ -166,8 +175,18 @@ class TreeBuilder:
             self._pop(self.last_ns, unterminated=True)
         root = self._stack[0]
         total = sum(child.total_ns for child in root.children)
-        return TreeNode("log", "log", 0, None, None, self.last_ns, total, 0,
-                        children=tuple(root.children), omitted_children=root.omitted_children)  # fmt: skip
+        return TreeNode(
+            "log",
+            "log",
+            0,
+            None,
+            None,
+            self.last_ns,
+            total,
+            0,
+            children=tuple(root.children),
+            omitted_children=root.omitted_children,
+        )
 
     @property
     def nodes_kept(self) -> int:
@@ -186,8 +205,10 @@ class TreeBuilder:
 
     def aggregates(self) -> tuple[NodeAggregate, ...]:
         """Totals per kind and name, largest total time first."""
-        rows = (NodeAggregate(kind, name, a.count, a.total_ns, a.self_ns, a.max_ns)
-                for (kind, name), a in self._aggregates.items())  # fmt: skip
+        rows = (
+            NodeAggregate(kind, name, a.count, a.total_ns, a.self_ns, a.max_ns)
+            for (kind, name), a in self._aggregates.items()
+        )
         return tuple(sorted(rows, key=lambda row: -row.total_ns))
 
     def slowest(self) -> dict[str, SlowestNodes]:
