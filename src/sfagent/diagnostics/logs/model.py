@@ -168,6 +168,7 @@ class LogAnalysis:
     validation_failures: tuple[ValidationFailure, ...]
     truncated_marker: bool
     unterminated_frames: int
+    open_at_end: int
     summary: str = field(default="")
 
     @property
@@ -180,7 +181,7 @@ class LogAnalysis:
     @property
     def partial(self) -> bool:
         """True when the log was cut (size marker) or ended with frames still open."""
-        return self.truncated_marker or self.unterminated_frames > 0
+        return self.truncated_marker or self.open_at_end > 0
 
     @property
     def soql_count(self) -> int:

@@ -96,6 +96,8 @@ def frame_name(event: LogEvent) -> str:
         text = " ".join("|".join(body[1:]).split())
     elif event.type == "DML_BEGIN":
         text = " ".join(f for f in body if not f.startswith("Rows:"))
+    elif event.type == "EXECUTION_STARTED":
+        text = "transaction"
     elif event.type == "FLOW_START_INTERVIEWS_BEGIN":
         text = "flow"
     elif event.type == "FLOW_ELEMENT_BEGIN":
@@ -313,6 +315,7 @@ class LogAnalyzer:
             validation_failures=tuple(self._validation_failures),
             truncated_marker=self._truncated,
             unterminated_frames=self._tree.unterminated,
+            open_at_end=self._tree.open_at_end,
         )
         return replace(analysis, summary=summarize(analysis))
 

@@ -42,10 +42,10 @@ def _exception_hint(error: ApexException) -> str:
 
 
 def _where(error: ApexException) -> str:
+    frame = error.stack[0].split(": line ")[0] if error.stack else ""
     if error.source_line and error.source_line.isdigit():
-        place = f" at line {error.source_line}"
-        return place + (f" ({error.stack[0]})" if error.stack else "")
-    return f" ({error.stack[0]})" if error.stack else ""
+        return f" at line {error.source_line}" + (f" of {frame}" if frame else "")
+    return f" in {frame}" if frame else ""
 
 
 def _describe_fatal(error: ApexException) -> str:
@@ -91,7 +91,7 @@ def summarize(analysis: LogAnalysis) -> str:
         parts.append(_describe_caught(thrown))
     parts.extend(
         f"Validation rule {failure.rule or '(unnamed)'} failed"
-        + (f": {failure.message}." if failure.message else ".")
+        + (f": {failure.message.rstrip('.')}." if failure.message else ".")
         for failure in analysis.validation_failures[:3]
     )
     near = analysis.limits_near_max
@@ -103,7 +103,8 @@ def summarize(analysis: LogAnalysis) -> str:
     if slow_query:
         parts.append(slow_query)
     if not parts:
-        parts.append("No errors, failed validations or near-limit usage were found in this log.")
+        scope = "the part of the log that survived" if analysis.partial else "this log"
+        parts.append(f"No errors, failed validations or near-limit usage were found in {scope}.")
     parts.extend(_caveats(analysis))
     return " ".join(parts)
 

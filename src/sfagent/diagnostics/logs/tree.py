@@ -57,6 +57,7 @@ class TreeBuilder:
         self._omitted = 0
         self._dropped_openers = 0
         self._unterminated = 0
+        self._open_at_end = 0
         self._aggregates: dict[tuple[str, str], _Aggregate] = {}
         self._slowest_total: dict[str, list[tuple[int, int, TimedNode]]] = {}
         self._slowest_self: dict[str, list[tuple[int, int, TimedNode]]] = {}
@@ -172,6 +173,7 @@ class TreeBuilder:
         """Close every frame still open at the last elapsed ns and return the root."""
         while len(self._stack) > 1:
             self._unterminated += 1
+            self._open_at_end += 1
             self._pop(self.last_ns, unterminated=True)
         root = self._stack[0]
         total = sum(child.total_ns for child in root.children)
@@ -202,6 +204,11 @@ class TreeBuilder:
     def unterminated(self) -> int:
         """Frames that no matching closer ended (cut log, fatal error, missing lines)."""
         return self._unterminated
+
+    @property
+    def open_at_end(self) -> int:
+        """Frames still open when the log ended (a sign the log was cut)."""
+        return self._open_at_end
 
     def aggregates(self) -> tuple[NodeAggregate, ...]:
         """Totals per kind and name, largest total time first."""
