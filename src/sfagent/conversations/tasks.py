@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sfagent.config import Settings
+from sfagent.config import Settings, TierLimits
 from sfagent.conversations.service import (
     abandon_idle_conversations,
     delete_expired_conversations,
@@ -45,22 +46,39 @@ async def announce_handoff(ctx: JobContext, payload: dict[str, Any]) -> None:
 HANDLERS: dict[str, JobHandler] = {HANDOFF_JOB: announce_handoff}
 
 
+# Work on one organization, in a transaction bound to it: (session, org id, its limits).
+TenantWork = Callable[[AsyncSession, str, TierLimits], Awaitable[int]]
+
+
+async def for_each_organization(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, work: TenantWork
+) -> int:
+    """Run work once per organization, each in its own tenant-bound transaction; sum results."""
+    async with sessionmaker() as session:
+        organizations = [
+            (org.id, resolve_limits(org, settings))
+            for org in await OrganizationRepository(session).list_all()
+        ]
+    total = 0
+    for organization_id, limits in organizations:
+        async with sessionmaker() as session, session.begin():
+            await bind_tenant(session, organization_id)
+            total += await work(session, organization_id, limits)
+    return total
+
+
 async def sweep_inactive_conversations(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> int:
     """Abandon idle conversations, organization by organization, each with its own timeout."""
-    async with sessionmaker() as session:
-        organizations = [
-            (org.id, resolve_limits(org, settings).inactivity_timeout_minutes)
-            for org in await OrganizationRepository(session).list_all()
-        ]
-    total = 0
-    for organization_id, minutes in organizations:
-        async with sessionmaker() as session, session.begin():
-            await bind_tenant(session, organization_id)
-            total += await abandon_idle_conversations(
-                session, organization_id=organization_id, idle_for=timedelta(minutes=minutes)
-            )
+
+    async def sweep(session: AsyncSession, organization_id: str, limits: TierLimits) -> int:
+        idle_for = timedelta(minutes=limits.inactivity_timeout_minutes)
+        return await abandon_idle_conversations(
+            session, organization_id=organization_id, idle_for=idle_for
+        )
+
+    total = await for_each_organization(sessionmaker, settings, sweep)
     if total:
         log.info("conversations.abandoned", count=total)
     return total
@@ -69,32 +87,26 @@ async def sweep_inactive_conversations(
 async def purge_expired_idempotency_records(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> int:
-    async with sessionmaker() as session:
-        organization_ids = [org.id for org in await OrganizationRepository(session).list_all()]
-    total = 0
-    for organization_id in organization_ids:
-        async with sessionmaker() as session, session.begin():
-            await bind_tenant(session, organization_id)
-            total += await purge_expired(session, organization_id, utcnow())
-    return total
+    """Delete every organization's expired idempotency records."""
+
+    async def purge(session: AsyncSession, organization_id: str, _limits: TierLimits) -> int:
+        return await purge_expired(session, organization_id, utcnow())
+
+    return await for_each_organization(sessionmaker, settings, purge)
 
 
 async def enforce_retention(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> int:
     """Delete finished conversations past each organization's retention period."""
-    async with sessionmaker() as session:
-        organizations = [
-            (org.id, resolve_limits(org, settings).retention_days)
-            for org in await OrganizationRepository(session).list_all()
-        ]
-    total = 0
-    for organization_id, days in organizations:
-        async with sessionmaker() as session, session.begin():
-            await bind_tenant(session, organization_id)
-            total += await delete_expired_conversations(
-                session, organization_id=organization_id, retention=timedelta(days=days)
-            )
+
+    async def expire(session: AsyncSession, organization_id: str, limits: TierLimits) -> int:
+        retention = timedelta(days=limits.retention_days)
+        return await delete_expired_conversations(
+            session, organization_id=organization_id, retention=retention
+        )
+
+    total = await for_each_organization(sessionmaker, settings, expire)
     if total:
         log.info("conversations.retention_deleted", count=total)
     return total
