@@ -1,0 +1,1 @@
+"""Apex analysis on tree-sitter: syntax errors, PMD-compatible rules, governor-limit risk."""

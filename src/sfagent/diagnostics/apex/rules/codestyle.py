@@ -1,0 +1,7 @@
+"""Code-style rules (PMD category codestyle)."""
+
+from __future__ import annotations
+
+from sfagent.diagnostics.apex.rules.base import Rule
+
+RULES: tuple[type[Rule], ...] = ()

@@ -1,0 +1,7 @@
+"""Design and size rules (PMD category design)."""
+
+from __future__ import annotations
+
+from sfagent.diagnostics.apex.rules.base import Rule
+
+RULES: tuple[type[Rule], ...] = ()

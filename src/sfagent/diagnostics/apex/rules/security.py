@@ -1,0 +1,7 @@
+"""Security rules (PMD category security)."""
+
+from __future__ import annotations
+
+from sfagent.diagnostics.apex.rules.base import Rule
+
+RULES: tuple[type[Rule], ...] = ()

@@ -1,0 +1,7 @@
+"""Trigger, async and transaction rules."""
+
+from __future__ import annotations
+
+from sfagent.diagnostics.apex.rules.base import Rule
+
+RULES: tuple[type[Rule], ...] = ()
