@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sfagent import __version__
+from sfagent.analysis import api as analysis_api
+from sfagent.analysis.runner import AnalysisRunner, analysis_body_limits
 from sfagent.backplane.base import Backplane
 from sfagent.backplane.factory import create_backplane
 from sfagent.config import Settings, load_settings
@@ -60,12 +62,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=partial(lifespan, settings=settings),
     )
     app.state.settings = settings
-    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        path_limits=analysis_body_limits(settings),
+    )
     app.add_middleware(RequestContextMiddleware, metrics_enabled=settings.metrics_enabled)
     install_error_handlers(app)
     app.include_router(health_api.router)
     app.include_router(tenancy_api.router)
     app.include_router(conversations_api.router)
+    app.include_router(analysis_api.router)
     return app
 
 
@@ -76,6 +83,7 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     backplane = create_backplane(settings)
     state = app.state
     state.engine = engine
+    state.analysis_runner = AnalysisRunner(settings.analyze_concurrency)
     state.read_sessionmaker = create_sessionmaker(engine)
     state.sessionmaker = create_sessionmaker(engine, writer=True)
     state.backplane = backplane

@@ -103,6 +103,14 @@ class Settings(BaseSettings):
     max_message_length_ceiling: int = Field(default=100_000, gt=0)
     idempotency_ttl_hours: int = Field(default=24, gt=0)
 
+    # Diagnostics (`/api/v1/analyze/*`, `sfagent analyze`, the pipeline's diagnose stage).
+    analyze_max_code_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    analyze_max_text_bytes: int = Field(default=512 * 1024, gt=0)
+    # Debug logs may be uploaded whole: this raises the body cap for /api/v1/analyze/log only.
+    analyze_max_log_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    # CPU-bound analyses running at once per process; more wait rather than starve the loop.
+    analyze_concurrency: int = Field(default=2, gt=0)
+
     worker_enabled: bool = True
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     worker_batch_size: int = Field(default=20, gt=0)

@@ -78,9 +78,17 @@ def _route_template(scope: Scope) -> str:
 class BodySizeLimitMiddleware:
     """Refuse bodies over the cap with 413, whether announced by Content-Length or streamed."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        path_limits: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Exact paths that accept larger bodies (debug-log uploads), each with its own cap.
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -89,10 +97,11 @@ class BodySizeLimitMiddleware:
         if _has_nul(scope):
             await _send_error(send, 400, "the URL must not contain NUL (%00) characters", {})
             return
+        cap = self.path_limits.get(scope.get("path", ""), self.max_body_bytes)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._reject(send)
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            await self._reject(send, cap)
             return
         received = 0
 
@@ -101,15 +110,15 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > cap:
                     # Rendered as 413 by the app's SfagentError handler.
-                    raise BodyTooLarge(self.max_body_bytes)
+                    raise BodyTooLarge(cap)
             return message
 
         await self.app(scope, counting_receive, send)
 
-    async def _reject(self, send: Send) -> None:
-        error = BodyTooLarge(self.max_body_bytes)
+    async def _reject(self, send: Send, cap: int) -> None:
+        error = BodyTooLarge(cap)
         await _send_error(send, 413, error.message, error.details)
 
 

@@ -14,6 +14,7 @@ class Scope(enum.StrEnum):
     CONVERSATIONS_WRITE = "conversations:write"
     KEYS_MANAGE = "keys:manage"
     TENANT_READ = "tenant:read"
+    DIAGNOSTICS_RUN = "diagnostics:run"
 
 
 class PrincipalKind(enum.StrEnum):
@@ -26,13 +27,19 @@ DEFAULT_API_KEY_SCOPES: tuple[Scope, ...] = (
     Scope.CONVERSATIONS_READ,
     Scope.CONVERSATIONS_WRITE,
     Scope.TENANT_READ,
+    Scope.DIAGNOSTICS_RUN,
 )
 END_USER_SCOPES = frozenset({Scope.CONVERSATIONS_READ, Scope.CONVERSATIONS_WRITE})
 ROLE_SCOPES: dict[StaffRole, frozenset[Scope]] = {
     StaffRole.OWNER: frozenset(Scope),
     StaffRole.ADMIN: frozenset(Scope),
     StaffRole.AGENT: frozenset(
-        {Scope.CONVERSATIONS_READ, Scope.CONVERSATIONS_WRITE, Scope.TENANT_READ}
+        {
+            Scope.CONVERSATIONS_READ,
+            Scope.CONVERSATIONS_WRITE,
+            Scope.TENANT_READ,
+            Scope.DIAGNOSTICS_RUN,
+        }
     ),
     StaffRole.VIEWER: frozenset({Scope.CONVERSATIONS_READ, Scope.TENANT_READ}),
 }

@@ -76,3 +76,4 @@ ConversationsRead = Annotated[Tenant, Depends(require(Scope.CONVERSATIONS_READ))
 ConversationsWrite = Annotated[Tenant, Depends(require(Scope.CONVERSATIONS_WRITE))]
 KeysManage = Annotated[Tenant, Depends(require(Scope.KEYS_MANAGE))]
 TenantRead = Annotated[Tenant, Depends(require(Scope.TENANT_READ))]
+DiagnosticsRun = Annotated[Tenant, Depends(require(Scope.DIAGNOSTICS_RUN))]

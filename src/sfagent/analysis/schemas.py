@@ -1,0 +1,60 @@
+"""Request and response bodies of the analyze endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from sfagent.validation import InputModel
+
+PropertyValue = bool | int | float | str
+
+
+class ApexAnalyzeRequest(InputModel):
+    code: str = Field(min_length=1, description="An Apex class, trigger or anonymous block.")
+    rules: list[str] | None = Field(
+        default=None, description="Run only these rules (PMD names); all rules when omitted."
+    )
+    properties: dict[str, dict[str, PropertyValue]] = Field(
+        default_factory=dict,
+        description='PMD rule properties by rule, e.g. {"EmptyCatchBlock": {"minimum": 2}}.',
+    )
+
+
+class SpanOut(BaseModel):
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class FindingOut(BaseModel):
+    rule: str
+    category: str
+    severity: str
+    span: SpanOut
+    message: str
+    why: str
+    fix: str
+    example: str | None = None
+    limit: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class SyntaxErrorOut(BaseModel):
+    span: SpanOut
+    message: str
+    missing: str | None = None
+    unexpected: str | None = None
+
+
+class ApexAnalysisOut(BaseModel):
+    valid_syntax: bool
+    partial: bool
+    line_count: int
+    syntax_errors: list[SyntaxErrorOut]
+    findings: list[FindingOut]
+    rules_run: list[str]
+    notes: list[str]
+    governor_risk: dict[str, Any] | None = None

@@ -1,0 +1,73 @@
+"""The analyze endpoints: authenticated, size-limited, clear errors, engine results as JSON."""
+
+from __future__ import annotations
+
+from tests.conftest import Harness, HarnessFactory, TenantHandle
+
+BROKEN_APEX = "public class Foo {\n  void a() {\n    Integer i = 1\n  }\n}\n"
+
+
+async def test_analyze_requires_authentication(harness: Harness) -> None:
+    response = await harness.client.post("/api/v1/analyze/apex", json={"code": "class A {}"})
+    assert response.status_code == 401
+
+
+async def test_key_without_diagnostics_scope_is_forbidden(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    created = await harness.client.post(
+        "/api/v1/keys",
+        json={"name": "read-only", "scopes": ["conversations:read"]},
+        headers=tenant.headers,
+    )
+    assert created.status_code == 201, created.text
+    response = await harness.client.post(
+        "/api/v1/analyze/apex",
+        json={"code": "class A {}"},
+        headers={"X-API-Key": created.json()["secret"]},
+    )
+    assert response.status_code == 403
+
+
+async def test_apex_syntax_error_is_reported_with_position(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    response = await harness.client.post(
+        "/api/v1/analyze/apex", json={"code": BROKEN_APEX}, headers=tenant.headers
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["valid_syntax"] is False
+    error = body["syntax_errors"][0]
+    assert error["missing"] == ";"
+    assert error["span"]["line"] == 3
+
+
+async def test_unknown_rule_is_422_naming_the_field(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    response = await harness.client.post(
+        "/api/v1/analyze/apex",
+        json={"code": "class A {}", "rules": ["NoSuchRule"]},
+        headers=tenant.headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["details"]["errors"][0]["field"] == "code"
+    assert "NoSuchRule" in response.json()["error"]
+
+
+async def test_code_over_the_configured_limit_is_413(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(analyze_max_code_bytes=1024)
+    tenant = await harness.create_tenant()
+    response = await harness.client.post(
+        "/api/v1/analyze/apex", json={"code": "x" * 5000}, headers=tenant.headers
+    )
+    assert response.status_code == 413
+    assert "limit is 1 KB" in response.json()["error"]
+
+
+async def test_nul_in_code_is_422(harness: Harness, tenant: TenantHandle) -> None:
+    response = await harness.client.post(
+        "/api/v1/analyze/apex", json={"code": "class A {\u0000}"}, headers=tenant.headers
+    )
+    assert response.status_code == 422
