@@ -1,4 +1,5 @@
-"""The sfagent command line: serve, worker, db, tenant, key, staff, token, config, outbox."""
+"""The sfagent command line: serve, worker, db, tenant, key, staff, token, config, outbox,
+analyze, eval."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sfagent.backplane.factory import create_backplane
 from sfagent.config import Settings, load_settings
 from sfagent.db import migrate
 from sfagent.db.engine import create_engine, create_sessionmaker
+from sfagent.diagnostics.cli import analyze_app, eval_app
 from sfagent.errors import SfagentError
 from sfagent.observability.logging import configure_logging
 from sfagent.outbox import admin as outbox_admin
@@ -58,6 +60,8 @@ for sub, name in [
     (token_app, "token"),
     (config_app, "config"),
     (outbox_app, "outbox"),
+    (analyze_app, "analyze"),
+    (eval_app, "eval"),
 ]:
     app.add_typer(sub, name=name)
 

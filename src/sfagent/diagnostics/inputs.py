@@ -64,6 +64,8 @@ def decode_input(data: bytes | str, *, what: str, max_bytes: int) -> DecodedText
         text = raw.decode("utf-8", "replace")
     if raw[:3] == b"\xef\xbb\xbf":
         text = text[1:]
+    if not text.strip():
+        raise InputRejected(f"The {what} is empty.")
     return DecodedText(text=text, size_bytes=len(raw), replacement_chars=text.count("\ufffd"))
 
 

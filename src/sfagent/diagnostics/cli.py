@@ -1,0 +1,184 @@
+"""`sfagent analyze ...` and `sfagent eval ...`: the diagnostics engines from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import Progress
+from rich.syntax import Syntax
+from rich.table import Table
+
+from sfagent.diagnostics.apex.analyzer import ApexAnalysis, analyze_apex
+from sfagent.diagnostics.apex.evaluation import DatasetError, evaluate_pmd_cases, read_pmd_cases
+from sfagent.diagnostics.apex.rules import InvalidRuleProperty, UnknownRule
+from sfagent.diagnostics.findings import Finding, Severity
+from sfagent.diagnostics.inputs import InputRejected
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+analyze_app = typer.Typer(
+    help="Analyse Apex, SOQL, debug logs or error text.", no_args_is_help=True
+)
+eval_app = typer.Typer(
+    help="Measure the diagnostics engines on labelled data.", no_args_is_help=True
+)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+InputArgument = Annotated[str, typer.Argument(help="A file path, or - to read standard input.")]
+ENGINE_ERRORS = (InputRejected, UnknownRule, InvalidRuleProperty, DatasetError, OSError)
+_SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def fail(message: str) -> NoReturn:
+    """One clear line on stderr and exit status 1, never a traceback."""
+    err_console.print(f"[red]error:[/] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def read_input(path: str) -> bytes:
+    """Bytes of a file, or of standard input for `-`."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    file = Path(path)
+    if not file.is_file():
+        fail(f"{path}: no such file")
+    return file.read_bytes()
+
+
+def parse_properties(values: list[str]) -> dict[str, dict[str, str]]:
+    """`Rule.property=value` options into {"Rule": {"property": "value"}}."""
+    properties: dict[str, dict[str, str]] = {}
+    for value in values:
+        key, separator, setting = value.partition("=")
+        rule, dot, name = key.partition(".")
+        if not separator or not dot or not rule or not name:
+            fail(f"--property {value!r}: write it as Rule.property=value")
+        properties.setdefault(rule, {})[name] = setting
+    return properties
+
+
+@analyze_app.command("apex")
+def analyze_apex_command(
+    path: InputArgument,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Run only this rule (repeatable).")
+    ] = None,
+    prop: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--property", help="Rule property, e.g. EmptyCatchBlock.allowCommentedBlocks=true."
+        ),
+    ] = None,
+    fail_on: Annotated[
+        Severity | None,
+        typer.Option("--fail-on", help="Exit 2 when a finding is at least this severe."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Syntax errors, PMD-compatible findings with fixes, and governor-limit risk of Apex code."""
+    try:
+        analysis = analyze_apex(
+            read_input(path), rules=rule, properties=parse_properties(prop or [])
+        )
+    except ENGINE_ERRORS as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(analysis.to_dict()))
+    else:
+        print_apex_analysis(analysis)
+    if fail_on is not None and any(f.severity.rank <= fail_on.rank for f in analysis.findings):
+        raise typer.Exit(2)
+
+
+def print_apex_analysis(analysis: ApexAnalysis) -> None:
+    """Rich rendering: syntax errors, a findings table, then each finding's why and fix."""
+    for problem in analysis.syntax_errors:
+        console.print(
+            f"[red]syntax error[/] line {problem.span.line}, column {problem.span.column}: "
+            f"{problem.message}",
+            highlight=False,
+        )
+    for note in analysis.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    if not analysis.findings:
+        console.print(
+            f"No findings in {analysis.line_count} lines ({len(analysis.rules_run)} rules)."
+        )
+        return
+    table = Table("line", "severity", "rule", "finding")
+    for finding in analysis.findings:
+        style = _SEVERITY_STYLE[finding.severity]
+        table.add_row(
+            str(finding.span.line), f"[{style}]{finding.severity}[/]", finding.rule, finding.message
+        )
+    console.print(table)
+    for finding in analysis.findings:
+        print_finding_detail(finding)
+
+
+def print_finding_detail(finding: Finding) -> None:
+    """Why a finding matters, how to fix it, and the rewritten code when there is one."""
+    body = f"[bold]Why:[/] {finding.why}\n[bold]Fix:[/] {finding.fix}"
+    if finding.limit:
+        body += f"\n[bold]Limit:[/] {finding.limit}"
+    title = f"line {finding.span.line} · {finding.rule}"
+    console.print(Panel(body, title=title, title_align="left", expand=False), highlight=False)
+    if finding.example:
+        console.print(Syntax(finding.example, "java", line_numbers=False))
+
+
+@eval_app.command("pmd")
+def eval_pmd_command(
+    path: Annotated[Path, typer.Argument(help="PMD test cases as JSONL, e.g. pmd_apex_dev.jsonl.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Agreement of sfagent's Apex rules with PMD's expected problems on PMD's test cases."""
+    try:
+        cases = read_pmd_cases(path)
+    except ENGINE_ERRORS as exc:
+        fail(str(exc))
+    with Progress(console=err_console, transient=True, disable=as_json) as progress:
+        task = progress.add_task("running PMD cases", total=len(cases))
+        summary = evaluate_pmd_cases(cases, on_case=lambda: progress.advance(task))
+    if as_json:
+        print(json.dumps(summary))
+        return
+    print_pmd_summary(summary)
+
+
+def print_pmd_summary(summary: dict[str, Any]) -> None:
+    """Per-rule table and the overall agreement over implemented rules."""
+    table = Table("rule", "cases", "agreed", "agreement")
+    for rule, stats in summary["per_rule"].items():
+        if stats["implemented"]:
+            table.add_row(
+                rule, str(stats["cases"]), str(stats["agreed"]), f"{stats['agreement']:.1%}"
+            )
+    console.print(table)
+    skipped = [rule for rule, stats in summary["per_rule"].items() if not stats["implemented"]]
+    console.print(
+        f"{summary['implemented_rules']} rules implemented; agreement "
+        f"{summary['agreed']}/{summary['implemented_cases']} = {summary['agreement']:.1%} "
+        f"of their cases ({summary['cases']} cases in the file; "
+        f"{len(skipped)} rules not implemented).",
+        highlight=False,
+    )
+    for failure in summary["failures"]:
+        console.print(
+            f"  disagree {failure['id']}: expected {failure['expected_problems']} "
+            f"{failure['expected_lines'] or ''} got lines {failure['reported_lines']}",
+            highlight=False,
+        )
