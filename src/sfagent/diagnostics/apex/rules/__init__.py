@@ -6,6 +6,7 @@ from sfagent.diagnostics.apex.rules import (
     bestpractices,
     codestyle,
     design,
+    documentation,
     errorprone,
     performance,
     security,
@@ -21,6 +22,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     *bestpractices.RULES,
     *codestyle.RULES,
     *design.RULES,
+    *documentation.RULES,
 )
 RULES_BY_NAME: dict[str, type[Rule]] = {rule.name: rule for rule in ALL_RULES}
 
