@@ -43,9 +43,7 @@ async def test_apex_syntax_error_is_reported_with_position(
     assert error["span"]["line"] == 3
 
 
-async def test_unknown_rule_is_422_naming_the_field(
-    harness: Harness, tenant: TenantHandle
-) -> None:
+async def test_unknown_rule_is_422_naming_the_field(harness: Harness, tenant: TenantHandle) -> None:
     response = await harness.client.post(
         "/api/v1/analyze/apex",
         json={"code": "class A {}", "rules": ["NoSuchRule"]},
@@ -71,3 +69,36 @@ async def test_nul_in_code_is_422(harness: Harness, tenant: TenantHandle) -> Non
         "/api/v1/analyze/apex", json={"code": "class A {\u0000}"}, headers=tenant.headers
     )
     assert response.status_code == 422
+
+
+async def test_soql_syntax_error_has_position_and_suggestion(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    response = await harness.client.post(
+        "/api/v1/analyze/soql", json={"query": "SELECT * FROM Account"}, headers=tenant.headers
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["valid"] is False
+    (error,) = body["errors"]
+    assert (error["line"], error["column"]) == (1, 8)
+    assert "FIELDS(" in error["suggestion"]
+
+
+async def test_soql_advice_names_the_rule_and_fix(harness: Harness, tenant: TenantHandle) -> None:
+    response = await harness.client.post(
+        "/api/v1/analyze/soql",
+        json={"query": "[SELECT Id FROM Contact WHERE LastName LIKE '%son'];"},
+        headers=tenant.headers,
+    )
+    assert response.status_code == 200, response.text
+    rules = {finding["rule"] for finding in response.json()["findings"]}
+    assert "SoqlLeadingWildcard" in rules
+
+
+async def test_empty_soql_is_422(harness: Harness, tenant: TenantHandle) -> None:
+    response = await harness.client.post(
+        "/api/v1/analyze/soql", json={"query": "   "}, headers=tenant.headers
+    )
+    assert response.status_code == 422
+    assert "empty" in response.json()["error"]

@@ -69,3 +69,28 @@ def test_eval_pmd_json_has_the_documented_keys(tmp_path: Path) -> None:
         "implemented": False,
         "agreement": None,
     }
+
+
+def test_analyze_soql_json_reports_the_syntax_error() -> None:
+    result = runner.invoke(app, ["analyze", "soql", "-", "--json"], input="SELECT Id FROMAccount")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["valid"] is False and body["errors"]
+
+
+def test_eval_soql_json_has_the_documented_keys(tmp_path: Path) -> None:
+    file = tmp_path / "queries.jsonl"
+    rows = [
+        {"id": "a", "soql": "SELECT Id FROM Account", "label": "valid"},
+        {"id": "b", "soql": "SELECT FROM", "label": "invalid"},
+    ]
+    file.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = runner.invoke(app, ["eval", "soql", str(file), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert (body["cases"], body["parsed"], body["parse_rate"], body["invalid_rejected"]) == (
+        2,
+        1,
+        1.0,
+        1,
+    )

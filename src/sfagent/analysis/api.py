@@ -7,8 +7,14 @@ from typing import Any
 from fastapi import APIRouter
 
 from sfagent.analysis.runner import AnalysisRunnerDep
-from sfagent.analysis.schemas import ApexAnalysisOut, ApexAnalyzeRequest
+from sfagent.analysis.schemas import (
+    ApexAnalysisOut,
+    ApexAnalyzeRequest,
+    SoqlAnalysisOut,
+    SoqlAnalyzeRequest,
+)
 from sfagent.diagnostics.apex.analyzer import analyze_apex
+from sfagent.diagnostics.soql import analyze_soql_input
 from sfagent.tenancy.dependencies import DiagnosticsRun, SettingsDep
 
 router = APIRouter(prefix="/api/v1/analyze", tags=["analyze"])
@@ -29,5 +35,25 @@ async def analyze_apex_code(
         rules=body.rules,
         properties=body.properties,
         max_bytes=settings.analyze_max_code_bytes,
+    )
+    return analysis.to_dict()
+
+
+@router.post("/soql", response_model=SoqlAnalysisOut)
+async def analyze_soql_query(
+    body: SoqlAnalyzeRequest,
+    _tenant: DiagnosticsRun,
+    settings: SettingsDep,
+    runner: AnalysisRunnerDep,
+) -> dict[str, Any]:
+    """Syntax errors with position and suggestion, then selectivity and limit advice."""
+    analysis = await runner.run(
+        "query",
+        analyze_soql_input,
+        body.query,
+        max_bytes=settings.analyze_max_text_bytes,
+        large_objects=frozenset(body.large_objects) if body.large_objects is not None else None,
+        formula_fields=frozenset(body.formula_fields),
+        indexed_fields=frozenset(body.indexed_fields),
     )
     return analysis.to_dict()

@@ -58,3 +58,35 @@ class ApexAnalysisOut(BaseModel):
     rules_run: list[str]
     notes: list[str]
     governor_risk: dict[str, Any] | None = None
+
+
+class SoqlAnalyzeRequest(InputModel):
+    query: str = Field(min_length=1, description="A SOQL query, with or without [ ] and ;.")
+    large_objects: list[str] | None = Field(
+        default=None,
+        description="Objects with many records (default: Account, Contact, Lead, Opportunity, "
+        "Case, Task, Event and every custom object).",
+    )
+    formula_fields: list[str] = Field(
+        default_factory=list, description="Fields known to be formulas (never indexed)."
+    )
+    indexed_fields: list[str] = Field(
+        default_factory=list, description="Custom indexes and External Id fields."
+    )
+
+
+class SoqlErrorOut(BaseModel):
+    message: str
+    line: int
+    column: int
+    suggestion: str | None = None
+    code: str
+    end_line: int
+    end_column: int
+
+
+class SoqlAnalysisOut(BaseModel):
+    valid: bool
+    query: dict[str, Any] | None
+    errors: list[SoqlErrorOut]
+    findings: list[FindingOut]

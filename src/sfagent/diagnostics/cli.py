@@ -19,8 +19,10 @@ from sfagent.diagnostics.apex.evaluation import DatasetError, evaluate_pmd_cases
 from sfagent.diagnostics.apex.rules import InvalidRuleProperty, UnknownRule
 from sfagent.diagnostics.findings import Finding, Severity
 from sfagent.diagnostics.inputs import InputRejected
+from sfagent.diagnostics.soql import DatasetError as SoqlDatasetError
+from sfagent.diagnostics.soql import SoqlAnalysis, analyze_soql_input, evaluate_soql_dataset
 
-console = Console(soft_wrap=True)
+console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
 analyze_app = typer.Typer(
@@ -32,7 +34,15 @@ eval_app = typer.Typer(
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 InputArgument = Annotated[str, typer.Argument(help="A file path, or - to read standard input.")]
-ENGINE_ERRORS = (InputRejected, UnknownRule, InvalidRuleProperty, DatasetError, OSError)
+ENGINE_ERRORS = (
+    InputRejected,
+    UnknownRule,
+    InvalidRuleProperty,
+    DatasetError,
+    SoqlDatasetError,
+    OSError,
+)
+MAX_CLI_INPUT_BYTES = 64 * 1024 * 1024
 _SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
     Severity.HIGH: "red",
@@ -129,15 +139,72 @@ def print_apex_analysis(analysis: ApexAnalysis) -> None:
         print_finding_detail(finding)
 
 
-def print_finding_detail(finding: Finding) -> None:
+def print_finding_detail(finding: Finding, *, headline: str | None = None) -> None:
     """Why a finding matters, how to fix it, and the rewritten code when there is one."""
     body = f"[bold]Why:[/] {finding.why}\n[bold]Fix:[/] {finding.fix}"
+    if headline:
+        body = f"{headline}\n{body}"
     if finding.limit:
         body += f"\n[bold]Limit:[/] {finding.limit}"
     title = f"line {finding.span.line} · {finding.rule}"
     console.print(Panel(body, title=title, title_align="left", expand=False), highlight=False)
     if finding.example:
         console.print(Syntax(finding.example, "java", line_numbers=False))
+
+
+@analyze_app.command("soql")
+def analyze_soql_command(
+    path: InputArgument,
+    as_json: JsonFlag = False,
+) -> None:
+    """Syntax errors with position and suggestion, then selectivity advice for a SOQL query."""
+    try:
+        analysis = analyze_soql_input(read_input(path), max_bytes=MAX_CLI_INPUT_BYTES)
+    except ENGINE_ERRORS as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(analysis.to_dict()))
+        return
+    print_soql_analysis(analysis)
+
+
+def print_soql_analysis(analysis: SoqlAnalysis) -> None:
+    """Rich rendering of a SOQL analysis."""
+    for error in analysis.errors:
+        console.print(
+            f"[red]syntax error[/] line {error.line}, column {error.column}: {error.message}",
+            highlight=False,
+        )
+        if error.suggestion:
+            console.print(f"  [bold]suggestion:[/] {error.suggestion}", highlight=False)
+    advice = [finding for finding in analysis.findings if finding.rule != "SoqlSyntax"]
+    if analysis.valid and not advice:
+        console.print("The query parses and no selectivity or limit problem was found.")
+    for finding in advice:
+        print_finding_detail(finding, headline=finding.message)
+
+
+@eval_app.command("soql")
+def eval_soql_command(
+    path: Annotated[Path, typer.Argument(help="SOQL queries as JSONL, e.g. soql_dev.jsonl.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Share of valid queries that parse and of invalid ones that are rejected."""
+    try:
+        summary = evaluate_soql_dataset(path)
+    except ENGINE_ERRORS as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(summary))
+        return
+    console.print(
+        f"{summary['parsed']} of the valid queries parse: parse rate {summary['parse_rate']:.1%}; "
+        f"{summary['invalid_rejected']} of {summary['invalid_cases']} invalid queries rejected "
+        f"({summary['cases']} cases).",
+        highlight=False,
+    )
+    for failure in summary["failures"]:
+        console.print(f"  not parsed {failure['id']}: {failure['error']}", highlight=False)
 
 
 @eval_app.command("pmd")

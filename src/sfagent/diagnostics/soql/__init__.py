@@ -1,6 +1,11 @@
 """SOQL analysis: a dedicated parser, syntax errors with fixes, and selectivity advice."""
 
-from sfagent.diagnostics.soql.analysis import SoqlAnalysis, analyze_soql, describe_query
+from sfagent.diagnostics.soql.analysis import (
+    SoqlAnalysis,
+    analyze_soql,
+    analyze_soql_input,
+    describe_query,
+)
 from sfagent.diagnostics.soql.errors import SoqlSyntaxError
 from sfagent.diagnostics.soql.evaluation import DatasetError, evaluate_soql_dataset
 from sfagent.diagnostics.soql.model import (
@@ -47,6 +52,7 @@ __all__ = [
     "TypeOf",
     "ValueList",
     "analyze_soql",
+    "analyze_soql_input",
     "describe_query",
     "evaluate_soql_dataset",
     "parse_soql",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from sfagent.diagnostics.findings import Finding, Severity, sort_findings
+from sfagent.diagnostics.inputs import decode_input
 from sfagent.diagnostics.soql.aggregates import AGGREGATE_RULES
 from sfagent.diagnostics.soql.errors import SoqlSyntaxError, TextLocator
 from sfagent.diagnostics.soql.filters import AnalysisSettings, can_use_index, filter_uses
@@ -170,3 +171,21 @@ def _select_item_text(item: SelectField | TypeOf | Subquery) -> str:
 
 def _value_text(value: Literal | BindVariable) -> str:
     return expression_text(value)
+
+
+def analyze_soql_input(
+    data: str | bytes,
+    *,
+    max_bytes: int,
+    large_objects: frozenset[str] | None = None,
+    formula_fields: frozenset[str] = frozenset(),
+    indexed_fields: frozenset[str] = frozenset(),
+) -> SoqlAnalysis:
+    """`analyze_soql` for pasted or uploaded input: refuses binary, empty and oversize input."""
+    decoded = decode_input(data, what="SOQL query", max_bytes=max_bytes)
+    return analyze_soql(
+        decoded.text,
+        large_objects=large_objects,
+        formula_fields=formula_fields,
+        indexed_fields=indexed_fields,
+    )
