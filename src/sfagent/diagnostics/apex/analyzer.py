@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sfagent.diagnostics.apex.governor import GovernorRisk, estimate_governor_risk
 from sfagent.diagnostics.apex.rules import Rule, RuleContext, rules_named
 from sfagent.diagnostics.apex.source import ApexSource
 from sfagent.diagnostics.apex.suppression import apply_suppressions
@@ -26,6 +27,7 @@ class ApexAnalysis:
     rules_run: list[str]
     partial: bool = False
     notes: list[str] = field(default_factory=list)
+    governor_risk: GovernorRisk | None = None
 
     @property
     def valid_syntax(self) -> bool:
@@ -42,6 +44,7 @@ class ApexAnalysis:
             "findings": [finding.to_dict() for finding in self.findings],
             "rules_run": self.rules_run,
             "notes": self.notes,
+            "governor_risk": self.governor_risk.to_dict() if self.governor_risk else None,
         }
 
 
@@ -66,6 +69,7 @@ def analyze_apex(
         rules_run=[rule.name for rule in selected],
         partial=bool(problems),
         notes=notes,
+        governor_risk=estimate_governor_risk(source),
     )
 
 
