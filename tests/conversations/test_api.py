@@ -27,14 +27,15 @@ async def test_posted_message_gets_honest_handoff_reply_and_is_stored(
 ) -> None:
     conversation = await harness.create_conversation(tenant)
     url = f"/api/v1/conversations/{conversation['id']}/messages"
-    content = "My trigger throws System.LimitException: Too many SOQL queries: 101"
+    content = "Something in our org stopped working this morning, can someone look?"
     response = await harness.client.post(url, json={"content": content}, headers=tenant.headers)
     assert response.status_code == 200, response.text
     reply = response.json()
     assert reply["requires_escalation"] is True
     assert reply["state"] == "escalated"
     assert "support engineer" in reply["response"]
-    assert set(reply["stage_timings_ms"]) == {"ingest", "decide", "respond", "record"}
+    assert reply["diagnostics"] is None
+    assert set(reply["stage_timings_ms"]) == {"ingest", "diagnose", "decide", "respond", "record"}
     assert reply["processing_time_ms"] == pytest.approx(sum(reply["stage_timings_ms"].values()))
 
     messages = (await harness.client.get(url, headers=tenant.headers)).json()["items"]
@@ -42,6 +43,37 @@ async def test_posted_message_gets_honest_handoff_reply_and_is_stored(
     assert messages[1]["content"] == content
     assert messages[1]["id"] == reply["user_message_id"]
     assert messages[2]["processing_time_ms"] == reply["processing_time_ms"]
+
+
+TRIGGER_PASTE = """My trigger throws System.LimitException: Too many SOQL queries: 101
+trigger AccountTrigger on Account (before update) {
+    for (Account a : Trigger.new) {
+        List<Contact> cs = [SELECT Id FROM Contact WHERE AccountId = :a.Id];
+        a.Description = String.valueOf(cs.size());
+    }
+}"""
+
+
+async def test_diagnosed_message_is_answered_with_cause_line_and_bulkified_code(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    conversation = await harness.create_conversation(tenant)
+    url = f"/api/v1/conversations/{conversation['id']}/messages"
+    response = await harness.client.post(
+        url, json={"content": TRIGGER_PASTE}, headers=tenant.headers
+    )
+    assert response.status_code == 200, response.text
+    reply = response.json()
+    assert reply["requires_escalation"] is False
+    assert reply["state"] == "active"
+    assert "Too many SOQL queries" in reply["response"]
+    assert "line 3 of the code you pasted" in reply["response"]
+    assert "IN :accountIds" in reply["response"]
+    (cause, *_) = reply["diagnostics"]["causes"]
+    assert cause["rule"] == "OperationWithLimitsInLoop"
+    assert cause["error_id"]
+    stored = (await harness.client.get(url, headers=tenant.headers)).json()["items"]
+    assert stored[1]["analysis"]["diagnostics"][0]["causes"][0]["line"] == 3
 
 
 async def test_message_over_tenant_limit_is_422_naming_content(

@@ -66,6 +66,7 @@ def message_response(
         state=state,
         processing_time_ms=turn.processing_time_ms,
         stage_timings_ms=dict(turn.timings_ms),
+        diagnostics=turn.diagnostics[0] if turn.diagnostics else None,
         created_at=turn.reply_message.created_at,
     )
 

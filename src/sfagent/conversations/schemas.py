@@ -57,6 +57,11 @@ class MessageOut(BaseModel):
     language: str | None = None
     model_used: str | None = None
     processing_time_ms: float | None = None
+    analysis: dict[str, Any] | None = Field(
+        default=None,
+        description="For user messages: the decision taken, its reason, diagnostics, sources "
+        "and per-stage timings.",
+    )
 
 
 class ConversationOut(BaseModel):
@@ -89,6 +94,11 @@ class MessageResponse(BaseModel):
     state: ConversationStatus
     processing_time_ms: float
     stage_timings_ms: dict[str, float]
+    diagnostics: dict[str, Any] | None = Field(
+        default=None,
+        description="What the diagnostics engine found in the message: pasted artifacts, "
+        "recognised errors, rule findings and the causes it named.",
+    )
     created_at: datetime
 
 

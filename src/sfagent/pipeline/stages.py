@@ -1,7 +1,9 @@
 """The pipeline stages, in order. Stages of later capabilities plug into STAGES.
 
-Until understanding, diagnosis, retrieval and composition exist, the decide stage hands
-every message to a person and the reply says so plainly: never an invented answer.
+The diagnose stage analyses pasted code, queries, logs and error text. When it names a
+cause with certainty, the reply explains it; otherwise, until understanding and retrieval
+exist, the decide stage hands the message to a person and the reply says so plainly:
+never an invented answer.
 """
 
 from __future__ import annotations
@@ -9,13 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
+import anyio
+
 from sfagent.conversations.lifecycle import ConversationStatus
 from sfagent.conversations.models import Message
 from sfagent.conversations.transitions import transition
 from sfagent.db.base import utcnow
+from sfagent.diagnostics.diagnose import diagnose_message
 from sfagent.errors import ValidationFailed
 from sfagent.outbox.service import enqueue
 from sfagent.pipeline.turn import Action, PipelineContext, Turn
+from sfagent.responder.diagnosis import compose_diagnosis_reply
 
 Stage = Callable[[Turn, PipelineContext], Awaitable[None]]
 
@@ -37,17 +43,41 @@ async def ingest(turn: Turn, ctx: PipelineContext) -> None:
     turn.content = content
 
 
+async def diagnose(turn: Turn, ctx: PipelineContext) -> None:
+    """Analyse pasted code, queries, logs and errors (CPU-bound: off the event loop)."""
+    diagnosis = await anyio.to_thread.run_sync(diagnose_message, turn.content)
+    turn.diagnosis = diagnosis
+    if diagnosis.found_anything:
+        turn.diagnostics = [diagnosis.summary()]
+
+
 async def decide(turn: Turn, ctx: PipelineContext) -> None:
-    """Choose what to do. Without understanding, every message goes to a person."""
+    """Answer when diagnostics named a cause; otherwise the message goes to a person."""
     if turn.action is not None:
         return
+    already_with_person = (
+        ConversationStatus(ctx.conversation.status) is ConversationStatus.ESCALATED
+    )
+    if (
+        turn.diagnosis is not None
+        and turn.diagnosis.primary is not None
+        and not already_with_person
+    ):
+        turn.action = Action.ANSWER
+        turn.decision_reason = f"diagnosed: {turn.diagnosis.primary.title}"
+        return
     turn.action = Action.ESCALATE
-    turn.decision_reason = "automated understanding is not enabled; queued for a person"
+    turn.decision_reason = "no cause could be diagnosed with certainty; queued for a person"
 
 
 async def respond(turn: Turn, ctx: PipelineContext) -> None:
     """Compose the reply for the decided action."""
     if turn.reply is not None:
+        return
+    if turn.action is Action.ANSWER and turn.diagnosis is not None:
+        turn.reply = compose_diagnosis_reply(turn.diagnosis)
+        turn.suggested_actions = ["confirm_fixed", "still_failing", "talk_to_person"]
+        turn.model_used = "diagnostics"
         return
     reference = ctx.conversation.id.split("-")[0]
     if ConversationStatus(ctx.conversation.status) is ConversationStatus.ESCALATED:
@@ -57,9 +87,9 @@ async def respond(turn: Turn, ctx: PipelineContext) -> None:
         )
     else:
         turn.reply = (
-            f"Thanks, your message is recorded (reference {reference}). Automated "
-            "diagnosis is not enabled on this service yet, so a support engineer will "
-            "read it and reply in this conversation."
+            f"Thanks, your message is recorded (reference {reference}). I could not "
+            "pin down the cause from it with certainty, so a support engineer will read "
+            "it and reply in this conversation."
         )
     turn.suggested_actions = ["add_details", "close_conversation"]
 
@@ -128,10 +158,11 @@ def _message(ctx: PipelineContext, sequence: int, role: str, content: str, now: 
     )
 
 
-# The order a message flows through. guard, understand, diagnose, retrieve arrive with
-# the security, NLU, diagnostics and knowledge capabilities, each as one line here.
+# The order a message flows through. guard, understand and retrieve arrive with the
+# security, NLU and knowledge capabilities, each as one line here.
 STAGES: list[tuple[str, Stage]] = [
     ("ingest", ingest),
+    ("diagnose", diagnose),
     ("decide", decide),
     ("respond", respond),
     ("record", record),

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.conversations.models import Conversation, Message
+from sfagent.diagnostics.diagnose import Diagnosis
 from sfagent.tenancy.context import Tenant
 
 
@@ -31,6 +32,7 @@ class Turn:
     sentiment: float | None = None
     emotion: str | None = None
     # diagnose / retrieve
+    diagnosis: Diagnosis | None = None
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     # decide

@@ -1,0 +1,1 @@
+"""Composing replies: deterministic, grounded in what the engines found."""
