@@ -102,3 +102,28 @@ async def test_empty_soql_is_422(harness: Harness, tenant: TenantHandle) -> None
     )
     assert response.status_code == 422
     assert "empty" in response.json()["error"]
+
+
+async def test_error_text_is_matched_with_fix_and_origin_frame(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    text = (
+        "System.DmlException: Insert failed. First exception on row 0; first error: "
+        "REQUIRED_FIELD_MISSING, Required fields are missing: [LastName]: [LastName]\n"
+        "Class.LeadImporter.run: line 27, column 1"
+    )
+    response = await harness.client.post(
+        "/api/v1/analyze/error", json={"text": text, "limit": 1}, headers=tenant.headers
+    )
+    assert response.status_code == 200, response.text
+    (match,) = response.json()["matches"]
+    assert match["status_code"] == "REQUIRED_FIELD_MISSING"
+    assert match["details"]["fields"] == ["LastName"]
+    assert match["origin"]["line"] == 27
+
+
+async def test_error_limit_out_of_range_is_422(harness: Harness, tenant: TenantHandle) -> None:
+    response = await harness.client.post(
+        "/api/v1/analyze/error", json={"text": "x", "limit": 50}, headers=tenant.headers
+    )
+    assert response.status_code == 422

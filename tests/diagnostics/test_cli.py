@@ -94,3 +94,20 @@ def test_eval_soql_json_has_the_documented_keys(tmp_path: Path) -> None:
         1.0,
         1,
     )
+
+
+def test_analyze_error_human_output_names_cause_and_frame() -> None:
+    text = (
+        "System.NullPointerException: Attempt to de-reference a null object\n"
+        "Class.InvoiceService.total: line 42, column 1"
+    )
+    result = runner.invoke(app, ["analyze", "error", "-", "--limit", "1"], input=text)
+    assert result.exit_code == 0, result.output
+    assert "Class.InvoiceService.total: line 42" in result.stdout
+    assert "Cause:" in result.stdout
+
+
+def test_analyze_error_with_nothing_recognised_says_so() -> None:
+    result = runner.invoke(app, ["analyze", "error", "-"], input="the weather is nice")
+    assert result.exit_code == 0
+    assert "No known Salesforce error" in result.stdout

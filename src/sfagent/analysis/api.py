@@ -10,10 +10,13 @@ from sfagent.analysis.runner import AnalysisRunnerDep
 from sfagent.analysis.schemas import (
     ApexAnalysisOut,
     ApexAnalyzeRequest,
+    ErrorAnalysisOut,
+    ErrorAnalyzeRequest,
     SoqlAnalysisOut,
     SoqlAnalyzeRequest,
 )
 from sfagent.diagnostics.apex.analyzer import analyze_apex
+from sfagent.diagnostics.errors import analyze_error_input
 from sfagent.diagnostics.soql import analyze_soql_input
 from sfagent.tenancy.dependencies import DiagnosticsRun, SettingsDep
 
@@ -55,5 +58,24 @@ async def analyze_soql_query(
         large_objects=frozenset(body.large_objects) if body.large_objects is not None else None,
         formula_fields=frozenset(body.formula_fields),
         indexed_fields=frozenset(body.indexed_fields),
+    )
+    return analysis.to_dict()
+
+
+@router.post("/error", response_model=ErrorAnalysisOut)
+async def analyze_error_text(
+    body: ErrorAnalyzeRequest,
+    _tenant: DiagnosticsRun,
+    settings: SettingsDep,
+    runner: AnalysisRunnerDep,
+) -> dict[str, Any]:
+    """Recognise the error: catalogued cause, fix steps, limit, docs link and stack frames."""
+    analysis = await runner.run(
+        "text",
+        analyze_error_input,
+        body.text,
+        max_bytes=settings.analyze_max_text_bytes,
+        limit=body.limit,
+        managed_namespaces=tuple(body.managed_namespaces),
     )
     return analysis.to_dict()

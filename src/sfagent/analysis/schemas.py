@@ -90,3 +90,23 @@ class SoqlAnalysisOut(BaseModel):
     query: dict[str, Any] | None
     errors: list[SoqlErrorOut]
     findings: list[FindingOut]
+
+
+class ErrorAnalyzeRequest(InputModel):
+    text: str = Field(
+        min_length=1, description="An error message, stack trace, API response or deploy output."
+    )
+    limit: int = Field(default=3, ge=1, le=10, description="How many matches to return.")
+    managed_namespaces: list[str] = Field(
+        default_factory=list,
+        description="Installed managed-package prefixes, so their frames are not taken for "
+        "the org's own code.",
+    )
+
+
+class ErrorAnalysisOut(BaseModel):
+    matches: list[dict[str, Any]]
+    frames: list[dict[str, Any]]
+    total_chars: int
+    scanned_chars: int
+    truncated: bool

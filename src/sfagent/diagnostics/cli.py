@@ -17,6 +17,7 @@ from rich.table import Table
 from sfagent.diagnostics.apex.analyzer import ApexAnalysis, analyze_apex
 from sfagent.diagnostics.apex.evaluation import DatasetError, evaluate_pmd_cases, read_pmd_cases
 from sfagent.diagnostics.apex.rules import InvalidRuleProperty, UnknownRule
+from sfagent.diagnostics.errors import ErrorAnalysis, analyze_error_input
 from sfagent.diagnostics.findings import Finding, Severity
 from sfagent.diagnostics.inputs import InputRejected
 from sfagent.diagnostics.soql import DatasetError as SoqlDatasetError
@@ -182,6 +183,47 @@ def print_soql_analysis(analysis: SoqlAnalysis) -> None:
         console.print("The query parses and no selectivity or limit problem was found.")
     for finding in advice:
         print_finding_detail(finding, headline=finding.message)
+
+
+@analyze_app.command("error")
+def analyze_error_command(
+    path: InputArgument,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10, help="Matches to show.")] = 3,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recognise a Salesforce error, stack trace, API response or deploy output."""
+    try:
+        analysis = analyze_error_input(read_input(path), max_bytes=MAX_CLI_INPUT_BYTES, limit=limit)
+    except ENGINE_ERRORS as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(analysis.to_dict()))
+        return
+    print_error_analysis(analysis)
+
+
+def print_error_analysis(analysis: ErrorAnalysis) -> None:
+    """Rich rendering: each recognised error with cause, fix steps, limit, frame and docs."""
+    if analysis.truncated:
+        console.print(
+            f"[yellow]note:[/] scanned {analysis.scanned_chars:,} of "
+            f"{analysis.total_chars:,} characters (start and end of the text).",
+            highlight=False,
+        )
+    if not analysis.matches:
+        console.print("No known Salesforce error was recognised in this text.")
+        return
+    for match in analysis.matches:
+        entry = match.entry
+        steps = "\n".join(f"{number}. {step}" for number, step in enumerate(entry.fix, start=1))
+        body = f"[bold]Cause:[/] {entry.cause}\n[bold]Fix:[/]\n{steps}"
+        if entry.limit:
+            body += f"\n[bold]Limit:[/] {entry.limit}"
+        if match.origin is not None:
+            body += f"\n[bold]Where:[/] {match.origin.text.strip()}"
+        body += f"\n[bold]Docs:[/] {entry.doc_url}"
+        title = f"{entry.title} · line {match.line} · {entry.id}"
+        console.print(Panel(body, title=title, title_align="left"), highlight=False)
 
 
 @eval_app.command("soql")

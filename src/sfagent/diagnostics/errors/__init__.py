@@ -3,6 +3,7 @@
 from sfagent.diagnostics.errors.catalog import (
     ErrorCatalog,
     analyze_error,
+    analyze_error_input,
     default_catalog,
     match_error,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "ErrorMatch",
     "StackFrame",
     "analyze_error",
+    "analyze_error_input",
     "default_catalog",
     "load_entries",
     "match_error",

@@ -17,6 +17,7 @@ from sfagent.diagnostics.errors.model import (
 from sfagent.diagnostics.errors.ranking import Candidate, best_per_entry, score_hit
 from sfagent.diagnostics.errors.scan import ScanWindow, scan_windows
 from sfagent.diagnostics.errors.stack import frames_in_windows
+from sfagent.diagnostics.inputs import decode_input
 
 MAX_HITS_PER_PATTERN = 50
 # A trace printed before its message (some JSON key orders) is still taken within this reach.
@@ -139,3 +140,15 @@ def analyze_error(
 ) -> ErrorAnalysis:
     """Matches, stack frames and scan coverage for `text` (what the CLI and API show)."""
     return default_catalog().analyze(text, limit=limit, managed_namespaces=managed_namespaces)
+
+
+def analyze_error_input(
+    data: str | bytes,
+    *,
+    max_bytes: int,
+    limit: int = 3,
+    managed_namespaces: Collection[str] = (),
+) -> ErrorAnalysis:
+    """`analyze_error` for pasted or uploaded input: refuses binary, empty and oversize input."""
+    decoded = decode_input(data, what="error text", max_bytes=max_bytes)
+    return analyze_error(decoded.text, limit=limit, managed_namespaces=managed_namespaces)
