@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from sfagent.diagnostics.logs import parse_log, parse_log_text
-from sfagent.diagnostics.logs.parser import MAX_TEXT_CHARS
+import pytest
+
+from sfagent.diagnostics.logs import NotADebugLog, parse_log, parse_log_text
+from sfagent.diagnostics.logs.naming import MAX_TEXT_CHARS
 from sfagent.diagnostics.logs.reading import MAX_LINE_CHARS
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -91,15 +93,52 @@ def test_five_megabyte_line_is_capped_and_later_events_still_count(tmp_path: Pat
     assert analysis.last_ns == 400
 
 
-def test_five_megabyte_single_line_without_newline() -> None:
-    analysis = parse_log_text("y" * (5 * 1024 * 1024))
-    assert analysis.source.line_count == 1
-    assert analysis.source.overlong_lines == 1
-    assert analysis.header is None
-    assert analysis.timestamped_lines == 0
+def test_five_megabyte_single_line_without_newline_is_not_a_log() -> None:
+    with pytest.raises(NotADebugLog, match="The text is not an Apex debug log"):
+        parse_log_text("y" * (5 * 1024 * 1024))
 
 
 def test_missing_final_newline_keeps_last_event() -> None:
     analysis = parse_log_text("59.0 DB,INFO\n01:00:00.0 (5)|EXECUTION_STARTED")
     assert analysis.event_counts == {"EXECUTION_STARTED": 1}
     assert analysis.source.line_count == 2
+
+
+def test_overlong_line_inside_a_read_chunk_is_cut(tmp_path: Path) -> None:
+    path = tmp_path / "long_variable.log"
+    events = "".join(f"01:00:00.0 ({n})|STATEMENT_EXECUTE|[{n}]\n" for n in range(100, 1100))
+    path.write_text(
+        "59.0 APEX_CODE,FINEST\n"
+        + events
+        + "01:00:00.0 (2000)|VARIABLE_ASSIGNMENT|[7]|payload|"
+        + "v" * (MAX_LINE_CHARS + 10)
+        + "\n"
+        + events,
+        encoding="utf-8",
+    )
+    analysis = parse_log(path)
+    assert analysis.source.overlong_lines == 1
+    assert analysis.source.line_count == 2002
+    assert analysis.event_counts == {"STATEMENT_EXECUTE": 2000, "VARIABLE_ASSIGNMENT": 1}
+
+
+def test_truncation_marker_deep_in_a_large_file_is_found(tmp_path: Path) -> None:
+    filler = "".join(f"01:00:00.0 ({n})|HEAP_ALLOCATE|[12]|Bytes:8\n" for n in range(60_000))
+    path = tmp_path / "cut.log"
+    path.write_text(
+        "59.0 APEX_CODE,FINEST\n" + filler + "*** Skipped 524288 bytes of detailed log\n" + filler,
+        encoding="utf-8",
+    )
+    assert path.stat().st_size > 4 * 1024 * 1024
+    assert parse_log(path).truncated_marker
+
+
+def test_marker_words_without_stars_do_not_mark_a_cut() -> None:
+    analysis = parse_log_text(
+        "59.0 APEX_CODE,FINEST\n"
+        "01:00:00.0 (5)|USER_DEBUG|[3]|DEBUG|MAXIMUM DEBUG LOG SIZE REACHED is a test string\n"
+        "01:00:00.0 (9)|USER_DEBUG|[4]|DEBUG|*** not a marker\n"
+    )
+    assert not analysis.truncated_marker
+    lines = ["59.0 APEX_CODE,FINEST", "01:00:00.0 (5)|EXECUTION_STARTED", "*** Skipped 10 bytes"]
+    assert parse_log(lines).truncated_marker

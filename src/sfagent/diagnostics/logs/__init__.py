@@ -1,8 +1,11 @@
 """Apex debug log analysis: streaming parser, event tree, limits, exceptions and summary."""
 
+from sfagent.diagnostics.logs.errors import NotADebugLog
+from sfagent.diagnostics.logs.evaluation import LogDatasetError, evaluate_log_dataset
 from sfagent.diagnostics.logs.facts import manifest_facts
 from sfagent.diagnostics.logs.model import (
     ApexException,
+    FlowError,
     LimitUsage,
     LogAnalysis,
     LogHeader,
@@ -18,16 +21,20 @@ from sfagent.diagnostics.logs.summary import summarize
 
 __all__ = [
     "ApexException",
+    "FlowError",
     "LimitUsage",
     "LogAnalysis",
     "LogAnalyzer",
+    "LogDatasetError",
     "LogHeader",
     "NodeAggregate",
+    "NotADebugLog",
     "SlowestNodes",
     "SourceInfo",
     "TimedNode",
     "TreeNode",
     "ValidationFailure",
+    "evaluate_log_dataset",
     "manifest_facts",
     "parse_log",
     "parse_log_text",

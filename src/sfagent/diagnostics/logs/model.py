@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 NEAR_LIMIT_RATIO = 0.8
 
@@ -49,6 +50,7 @@ class ApexException:
     log_line: int
     source_line: str | None = None
     stack: tuple[str, ...] = ()
+    code_unit: str | None = None  # the innermost code unit running when it was thrown
 
     @property
     def is_fatal(self) -> bool:
@@ -79,8 +81,9 @@ class LimitUsage:
         return self.limit > 0 and self.ratio >= NEAR_LIMIT_RATIO
 
 
-@dataclass(frozen=True, slots=True)
-class TreeNode:
+# Tree nodes and slow frames are immutable named tuples rather than frozen dataclasses: a log
+# makes thousands of them, and a named tuple is built many times faster.
+class TreeNode(NamedTuple):
     """One closed frame of the event tree; durations come from elapsed nanoseconds."""
 
     kind: str
@@ -97,8 +100,7 @@ class TreeNode:
     unterminated: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class TimedNode:
+class TimedNode(NamedTuple):
     """A single slow frame, kept without its children."""
 
     kind: str
@@ -124,11 +126,25 @@ class NodeAggregate:
 
 @dataclass(frozen=True, slots=True)
 class ValidationFailure:
-    """A validation rule that failed, with the error users saw when known."""
+    """A validation rule that failed, with the error users saw and its formula when logged."""
 
     rule: str
     log_line: int
     message: str = ""
+    formula: str = ""
+    values: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FlowError:
+    """A flow element that failed (FLOW_ELEMENT_ERROR) or took its fault path."""
+
+    flow: str
+    element: str
+    element_type: str
+    message: str
+    log_line: int
+    handled: bool = False  # True for FLOW_ELEMENT_FAULT: a fault connector took over
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +182,7 @@ class LogAnalysis:
     flows: tuple[str, ...]
     validation_rules_evaluated: int
     validation_failures: tuple[ValidationFailure, ...]
+    flow_errors: tuple[FlowError, ...]
     truncated_marker: bool
     unterminated_frames: int
     open_at_end: int

@@ -1,23 +1,44 @@
-"""Reading log lines in bounded memory from a file or any iterable of text."""
+"""Reading log text in bounded memory: whole lines, in batches, from a file, a string or lines."""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
-import io
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from pathlib import Path
 
+from sfagent.diagnostics.logs.errors import NotADebugLog
+from sfagent.diagnostics.logs.events import may_hold_truncation_marker
 from sfagent.diagnostics.logs.model import SourceInfo
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
 
 # A line longer than this is cut: the rest is read and hashed but never held in memory.
 MAX_LINE_CHARS = 64 * 1024
-_READ_BUFFER_BYTES = 1024 * 1024
+READ_CHUNK_BYTES = 1024 * 1024
+TEXT_SLICE_CHARS = 1024 * 1024
+ITERABLE_BATCH_LINES = 8192
+_SNIFF_BYTES = 8192
+_CONTROL_SHARE_LIMIT = 0.1
 _REPLACEMENT_CHAR = "\ufffd"
+# C0 control characters other than tab, line feed, vertical tab, form feed and carriage return.
+_CONTROL_BYTES = bytes(byte for byte in range(32) if not 9 <= byte <= 13)
+
+# File signatures at offset 0 of formats people upload by mistake.
+_SIGNATURES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x7fELF", "a program (ELF binary)"),
+)
+
+# Each batch: whole lines in log order, and whether any of them may hold one of Salesforce's
+# truncation markers; False lets the analyser skip looking for them line by line.
+LineBatches = Iterator[tuple[list[str], bool]]
 
 
 @dataclass(slots=True)
@@ -45,27 +66,6 @@ class ReadStats:
         )
 
 
-class _HashingReader(io.RawIOBase):
-    """Raw reader that hashes and counts every byte on its way to the decoder."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self._raw.read(len(view))
-        count = len(data)
-        view[:count] = data
-        self.digest.update(data)
-        self.size += count
-        return count
-
-
 def sniff_encoding(head: bytes) -> tuple[str, str]:
     """(codec to decode with, name to report) from a file's first bytes."""
     if head.startswith(b"\xef\xbb\xbf"):
@@ -80,43 +80,174 @@ def sniff_encoding(head: bytes) -> tuple[str, str]:
     return "utf-8", "utf-8"
 
 
-def lines_from_path(path: str | os.PathLike[str], stats: ReadStats) -> Iterator[str]:
-    """Yield the lines of a file without their line ends; undecodable bytes become U+FFFD."""
-    with open(path, "rb") as probe:
-        codec, stats.encoding = sniff_encoding(probe.read(4))
-    with open(path, "rb", buffering=0) as raw:
-        hashing = _HashingReader(raw)
-        buffered = io.BufferedReader(hashing, buffer_size=_READ_BUFFER_BYTES)
-        # newline="\n": a stray "\r" inside an event must not split it into two lines.
-        text = io.TextIOWrapper(buffered, encoding=codec, errors="replace", newline="\n")
-        yield from _capped_lines(text, stats, count_replacements=True)
-        stats.size_bytes = hashing.size
-        stats.sha256 = hashing.digest.hexdigest()
+def binary_kind(head: bytes) -> str | None:
+    """What binary data this is ("a PNG image", ...), or None when it may be text."""
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    sample = head[:_SNIFF_BYTES]
+    if b"\x00" in sample:
+        return "binary data (it contains NUL bytes)"
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    if sample and controls / len(sample) > _CONTROL_SHARE_LIMIT:
+        return "binary data (it is mostly control characters)"
+    return None
 
 
-def _capped_lines(stream: TextIO, stats: ReadStats, *, count_replacements: bool) -> Iterator[str]:
-    while head := stream.readline(MAX_LINE_CHARS):
-        tail = head
-        overlong = False
-        while not tail.endswith("\n"):
-            next_piece = stream.readline(MAX_LINE_CHARS)
-            if not next_piece:
-                break
-            overlong = True
-            if count_replacements:
-                stats.replacement_chars += next_piece.count(_REPLACEMENT_CHAR)
-            tail = next_piece
-        if count_replacements:
-            stats.replacement_chars += head.count(_REPLACEMENT_CHAR)
-        stats.overlong_lines += overlong
-        stats.crlf = stats.crlf or tail.endswith("\r\n")
-        stats.line_count += 1
-        yield head if overlong else head.removesuffix("\n").removesuffix("\r")
+def reject_binary(head: bytes, what: str) -> None:
+    """Raise NotADebugLog when the first bytes show a binary file."""
+    kind = binary_kind(head)
+    if kind is not None:
+        raise NotADebugLog(f"{what} looks like {kind}, not an Apex debug log.")
 
 
-def lines_from_iterable(items: Iterable[str], stats: ReadStats) -> Iterator[str]:
+def _may_hold_overlong_line(chunk: str) -> bool:
+    # When every stretch of half the cap holds a line end, no line can be longer than the
+    # cap; a few searches that stop at the first line end settle it for the usual chunk.
+    half = MAX_LINE_CHARS // 2
+    return any(chunk.find("\n", start, start + half) < 0 for start in range(0, len(chunk), half))
+
+
+class LineSplitter:
+    """Cuts decoded text pieces into whole lines, without line ends; caps overlong lines."""
+
+    def __init__(self, stats: ReadStats) -> None:
+        self._stats = stats
+        self.starred = False  # whether the lines of the last push may hold "***"
+        self._carry = ""
+        self._skipping = False
+        self._skip_ended_cr = False
+
+    def push(self, text: str) -> list[str]:
+        """Lines completed by this piece of text (a partial last line waits for the next)."""
+        self.starred = False
+        if self._skipping:
+            text = self._skip_rest_of_line(text)
+            if not text:
+                return []
+        cut = text.rfind("\n") + 1
+        if cut == 0:
+            self._carry += text
+            return self._cut_overlong_carry()
+        chunk = self._carry + text[:cut] if self._carry else text[:cut]
+        self._carry = text[cut:]
+        lines = self._split(chunk)
+        lines.extend(self._cut_overlong_carry())
+        return lines
+
+    def finish(self) -> list[str]:
+        """The last line when the text does not end with a line end."""
+        carry, self._carry = self._carry, ""
+        if self._skipping or not carry:
+            return []
+        self.starred = self.starred or may_hold_truncation_marker(carry)
+        self._stats.line_count += 1
+        return [carry.removesuffix("\r")]
+
+    def _split(self, chunk: str) -> list[str]:
+        self.starred = may_hold_truncation_marker(chunk)
+        # A one-character search first: it is much faster than a two-character one.
+        if "\r" in chunk and "\r\n" in chunk:
+            self._stats.crlf = True
+            chunk = chunk.replace("\r\n", "\n")
+        lines = chunk.split("\n")
+        lines.pop()  # the empty text after the chunk's final line end
+        if _may_hold_overlong_line(chunk) and max(map(len, lines)) > MAX_LINE_CHARS:
+            lines = [self._cap(line) for line in lines]
+        self._stats.line_count += len(lines)
+        return lines
+
+    def _cap(self, line: str) -> str:
+        if len(line) <= MAX_LINE_CHARS:
+            return line
+        self._stats.overlong_lines += 1
+        return line[:MAX_LINE_CHARS]
+
+    def _cut_overlong_carry(self) -> list[str]:
+        # An unfinished line already past the cap is emitted now; the rest of it is dropped.
+        if len(self._carry) <= MAX_LINE_CHARS:
+            return []
+        line = self._carry[:MAX_LINE_CHARS]
+        self.starred = self.starred or may_hold_truncation_marker(line)
+        self._skip_ended_cr = self._carry.endswith("\r")
+        self._carry = ""
+        self._skipping = True
+        self._stats.overlong_lines += 1
+        self._stats.line_count += 1
+        return [line]
+
+    def _skip_rest_of_line(self, text: str) -> str:
+        newline = text.find("\n")
+        if newline < 0:
+            if text:
+                self._skip_ended_cr = text.endswith("\r")
+            return ""
+        before = text[newline - 1] == "\r" if newline else self._skip_ended_cr
+        self._stats.crlf = self._stats.crlf or before
+        self._skipping = False
+        return text[newline + 1 :]
+
+
+def line_batches_from_path(path: str | os.PathLike[str], stats: ReadStats) -> LineBatches:
+    """Yield the lines of a file in batches; undecodable bytes become U+FFFD and are counted."""
+    name = Path(path).name
+    with open(path, "rb") as raw:
+        chunk = raw.read(READ_CHUNK_BYTES)
+        if not chunk:
+            raise NotADebugLog(f"{name} is empty.")
+        codec, stats.encoding = sniff_encoding(chunk[:4])
+        decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+        _reject_binary_start(chunk, codec, name)
+        digest = hashlib.sha256()
+        size = 0
+        splitter = LineSplitter(stats)
+        while chunk:
+            digest.update(chunk)
+            size += len(chunk)
+            text = decoder.decode(chunk)
+            if not text.isascii():
+                stats.replacement_chars += text.count(_REPLACEMENT_CHAR)
+            lines = splitter.push(text)
+            yield lines, splitter.starred
+            chunk = raw.read(READ_CHUNK_BYTES)
+        tail = decoder.decode(b"", final=True)
+        stats.replacement_chars += tail.count(_REPLACEMENT_CHAR)
+        lines = splitter.push(tail)
+        starred = splitter.starred
+        lines += splitter.finish()
+        yield lines, starred or splitter.starred
+        stats.size_bytes = size
+        stats.sha256 = digest.hexdigest()
+
+
+def _reject_binary_start(first: bytes, codec: str, name: str) -> None:
+    if codec.startswith("utf-16"):
+        # NUL bytes are normal in UTF-16: judge the decoded text instead.
+        head = first[:_SNIFF_BYTES].decode(codec, errors="replace")
+        reject_binary(head.encode("utf-8", "replace"), name)
+    else:
+        reject_binary(first, name)
+
+
+def line_batches_from_text(text: str, stats: ReadStats) -> LineBatches:
+    """Yield the lines of text already in memory (a pasted log) in batches."""
+    if not text:
+        raise NotADebugLog("The text is empty.")
+    reject_binary(text[:_SNIFF_BYTES].encode("utf-8", "surrogatepass"), "The text")
+    splitter = LineSplitter(stats)
+    for start in range(0, len(text), TEXT_SLICE_CHARS):
+        lines = splitter.push(text[start : start + TEXT_SLICE_CHARS])
+        yield lines, splitter.starred
+    lines = splitter.finish()
+    yield lines, splitter.starred
+
+
+def line_batches_from_iterable(items: Iterable[str], stats: ReadStats) -> LineBatches:
     """Yield each item as one line, without its line end and cut to MAX_LINE_CHARS."""
+    batch: list[str] = []
     for item in items:
+        if not batch and stats.line_count == 0:
+            reject_binary(item[:_SNIFF_BYTES].encode("utf-8", "surrogatepass"), "The input")
         if item.endswith("\n"):
             item = item[:-1]
             if item.endswith("\r"):
@@ -125,10 +256,10 @@ def lines_from_iterable(items: Iterable[str], stats: ReadStats) -> Iterator[str]
         if len(item) > MAX_LINE_CHARS:
             stats.overlong_lines += 1
             item = item[:MAX_LINE_CHARS]
-        stats.line_count += 1
-        yield item
-
-
-def lines_from_text(text: str, stats: ReadStats) -> Iterator[str]:
-    """Yield the lines of text already in memory (a pasted log)."""
-    yield from _capped_lines(io.StringIO(text, newline="\n"), stats, count_replacements=False)
+        batch.append(item)
+        if len(batch) >= ITERABLE_BATCH_LINES:
+            stats.line_count += len(batch)
+            yield batch, True
+            batch = []
+    stats.line_count += len(batch)
+    yield batch, True

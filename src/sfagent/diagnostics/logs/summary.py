@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sfagent.diagnostics.logs.model import ApexException, LimitUsage, LogAnalysis
+    from sfagent.diagnostics.logs.model import ApexException, FlowError, LimitUsage, LogAnalysis
 
 _NS_PER_MS = 1_000_000
 _SLOW_QUERY_NS = 1_000 * _NS_PER_MS
@@ -19,6 +19,14 @@ _LIMIT_HINTS = {
     "the slowest methods and nested loops",
     "Too many query rows": "a query returns too many records; filter it or process in batches",
     "Apex heap size too large": "too much data is held in memory; query fewer fields or rows",
+    "Too many queueable jobs added to the queue": "more jobs were enqueued than the context "
+    "allows (a running Queueable may enqueue only one); chain one job at a time",
+    "Too many future calls": "more @future calls were made than one transaction allows (50); "
+    "make fewer calls that each do more work, or use a Queueable",
+    "Too many callouts": "more HTTP callouts were made than one transaction allows (100); "
+    "combine requests or move them to asynchronous jobs",
+    "Too many DML rows": "more records were saved than one transaction allows (10,000); "
+    "process them in batches",
 }
 _DML_HINTS = {
     "FIELD_CUSTOM_VALIDATION_EXCEPTION": "a validation rule rejected the record",
@@ -50,9 +58,35 @@ def _where(error: ApexException) -> str:
 
 def _describe_fatal(error: ApexException) -> str:
     what = f"{error.type}: {error.message}" if error.type else error.message
-    sentence = f"The transaction failed with an uncaught {what}{_where(error)}."
+    unit = f" while running {error.code_unit}" if _unit_adds_context(error) else ""
+    sentence = f"The transaction failed with an uncaught {what}{_where(error)}{unit}."
     hint = _exception_hint(error)
     return f"{sentence} Likely cause: {hint}." if hint else sentence
+
+
+def _unit_adds_context(error: ApexException) -> bool:
+    # "Class.Job.execute" already says where "Job.execute(QueueableContext)" failed.
+    if not error.code_unit:
+        return False
+    frame = error.stack[0].split(": line ")[0].removeprefix("Class.") if error.stack else ""
+    return not (frame and error.code_unit.startswith(frame))
+
+
+def _describe_busiest_method(analysis: LogAnalysis) -> str:
+    busiest = analysis.slowest_of("method").by_self
+    if not busiest or busiest[0].self_ns < _NS_PER_MS:
+        return ""
+    method = busiest[0]
+    return (
+        f"The method with the most time of its own was {method.name} "
+        f"({method.self_ns / _NS_PER_MS:.0f} ms, log line {method.log_line})."
+    )
+
+
+def _cpu_limit_involved(analysis: LogAnalysis) -> bool:
+    if any("CPU time" in error.message for error in analysis.fatal_errors):
+        return True
+    return any(usage.key == "cpu_time" for usage in analysis.limits_near_max)
 
 
 def _describe_caught(thrown: tuple[ApexException, ...]) -> str:
@@ -60,6 +94,16 @@ def _describe_caught(thrown: tuple[ApexException, ...]) -> str:
     listed = ", ".join(types[:3]) + (" and others" if len(types) > 3 else "")
     noun = "exception was" if len(thrown) == 1 else "exceptions were"
     return f"{len(thrown)} {noun} thrown ({listed}) but did not stop the transaction."
+
+
+def _describe_flow_error(error: FlowError) -> str:
+    flow = f"Flow {error.flow}" if error.flow else "A flow"
+    element = f" at element {error.element}" if error.element else ""
+    kind = f" ({error.element_type})" if error.element_type and error.element else ""
+    message = f": {error.message.rstrip('.')}" if error.message else ""
+    if error.handled:
+        return f"{flow} took its fault path{element}{kind}{message}."
+    return f"{flow} failed{element}{kind}{message}."
 
 
 def _describe_limit(usage: LimitUsage) -> str:
@@ -86,6 +130,7 @@ def summarize(analysis: LogAnalysis) -> str:
     fatal = analysis.fatal_errors
     if fatal:
         parts.append(_describe_fatal(fatal[0]))
+    parts.extend(_describe_flow_error(error) for error in analysis.flow_errors[:3])
     thrown = analysis.exceptions_thrown
     if thrown and not fatal:
         parts.append(_describe_caught(thrown))
@@ -99,24 +144,47 @@ def summarize(analysis: LogAnalysis) -> str:
         parts.append(
             "Close to a governor limit: " + "; ".join(map(_describe_limit, near[:4])) + "."
         )
-    slow_query = _describe_slowest_query(analysis)
-    if slow_query:
-        parts.append(slow_query)
+    if _cpu_limit_involved(analysis):
+        parts.append(_describe_busiest_method(analysis))
+    parts.append(_describe_slowest_query(analysis))
+    parts = [part for part in parts if part]
     if not parts:
         scope = "the part of the log that survived" if analysis.partial else "this log"
-        parts.append(f"No errors, failed validations or near-limit usage were found in {scope}.")
+        parts.append(
+            f"No errors, failed validations, flow errors or near-limit usage were found in {scope}."
+        )
     parts.extend(_caveats(analysis))
     return " ".join(parts)
 
 
 def _caveats(analysis: LogAnalysis) -> list[str]:
     caveats: list[str] = []
+    source = analysis.source
     if analysis.truncated_marker:
-        caveats.append("The log was cut by Salesforce's size limit, so parts are missing.")
+        caveats.append(
+            "The log is incomplete: Salesforce cut it at its size limit, so parts are missing."
+        )
     elif analysis.partial:
-        caveats.append("The log ends before some operations finished, so it may be incomplete.")
-    if analysis.source.decoding_replaced:
-        caveats.append("Some bytes were not valid text and were replaced.")
+        running = analysis.open_at_end
+        noun = "operation was" if running == 1 else "operations were"
+        caveats.append(
+            f"The log is incomplete: it ends while {running} {noun} still running, "
+            "so it was probably cut off."
+        )
+    if source.decoding_replaced:
+        count = source.replacement_chars
+        what = "1 character" if count == 1 else f"{count} characters"
+        verb = "was" if count == 1 else "were"
+        caveats.append(
+            f"{what} could not be decoded as {source.encoding} and {verb} replaced, "
+            "so some text may be garbled."
+        )
+    if source.overlong_lines:
+        caveats.append(
+            f"{source.overlong_lines} very long lines were cut to their first part."
+            if source.overlong_lines > 1
+            else "One very long line was cut to its first part."
+        )
     if analysis.header is None:
         caveats.append("The log has no header line, so its log levels are unknown.")
     return caveats
