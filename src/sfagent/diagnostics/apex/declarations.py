@@ -100,3 +100,44 @@ def block_is_empty(block: Node) -> bool:
 def block_has_comment(block: Node) -> bool:
     """A block holding at least one comment."""
     return any(child.type in {"line_comment", "block_comment"} for child in block.named_children)
+
+
+def pmd_anchor(declaration: Node) -> Node:
+    """The token PMD places a declaration at: the first one after its annotations and modifiers.
+
+    PMD's Apex parser gives a class, method or field the position of its signature without the
+    modifiers (`class Foo`, `void run()`), so an annotation on the line above does not move it.
+    """
+    for child in declaration.children:
+        if child.type != "modifiers":
+            return child
+    return declaration
+
+
+def declaration_name(source: ApexSource, declaration: Node) -> str:
+    """The declared name of a class, method, constructor or parameter (empty when absent)."""
+    name = declaration.child_by_field_name("name")
+    return source.text_of(name) if name is not None else ""
+
+
+def is_property(declaration: Node) -> bool:
+    """A `field_declaration` with accessors (`Integer x { get; set; }`): an Apex property."""
+    return declaration.type == "field_declaration" and any(
+        child.type == "accessor_list" for child in declaration.named_children
+    )
+
+
+def declarator_names(declaration: Node) -> list[Node]:
+    """Name identifiers of the variables a field or local declaration introduces."""
+    names = []
+    for declarator in declaration.children_by_field_name("declarator"):
+        name = declarator.child_by_field_name("name")
+        if name is not None:
+            names.append(name)
+    return names
+
+
+def body_members(declaration: Node) -> list[Node]:
+    """Members declared directly in a class, interface or enum body."""
+    body = declaration.child_by_field_name("body")
+    return list(body.named_children) if body is not None else []

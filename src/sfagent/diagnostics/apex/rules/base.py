@@ -74,9 +74,7 @@ class Rule(ABC):
         )
 
     @classmethod
-    def resolve_properties(
-        cls, overrides: Mapping[str, Any] | None
-    ) -> Mapping[str, PropertyValue]:
+    def resolve_properties(cls, overrides: Mapping[str, Any] | None) -> Mapping[str, PropertyValue]:
         """The rule's defaults with overrides applied, coerced to each default's type."""
         if not overrides:
             return cls.properties  # shared and read-only: rules never mutate properties

@@ -10,10 +10,13 @@ from tree_sitter import Node
 from sfagent.diagnostics.apex.declarations import (
     annotation_name,
     argument_count,
+    body_members,
     call_name,
     is_test_class,
     is_test_method,
+    pmd_anchor,
 )
+from sfagent.diagnostics.apex.local_usage import LocalUsage
 from sfagent.diagnostics.apex.rules.base import Rule, RuleContext
 from sfagent.diagnostics.apex.source import ApexSource, descendants
 from sfagent.diagnostics.findings import Finding, Severity
@@ -165,9 +168,65 @@ class ApexAssertionsShouldIncludeMessage(Rule):
                     )
 
 
+# The System assertions PMD looks for when deciding a helper method is really a test.
+_SYSTEM_ASSERTIONS = frozenset({"system.assert", "system.assertequals", "system.assertnotequals"})
+
+
+class ApexUnitTestMethodShouldHaveIsTestAnnotation(Rule):
+    name = "ApexUnitTestMethodShouldHaveIsTestAnnotation"
+    category = "bestpractices"
+    severity = Severity.MEDIUM
+    why = (
+        "Only methods marked @IsTest run as tests; a method in a test class that asserts "
+        "but lacks the annotation never runs, so the checks it holds silently protect nothing."
+    )
+    fix = "Annotate the method with `@IsTest` (or, if it is a helper, move the assertions out)."
+
+    def check(self, context: RuleContext) -> Iterator[Finding]:
+        source = context.source
+        for declaration in source.nodes("class_declaration"):
+            if not is_test_class(source, declaration):
+                continue
+            for member in body_members(declaration):
+                is_callable = member.type in {"method_declaration", "constructor_declaration"}
+                if not is_callable or is_test_method(source, member):
+                    continue
+                if any(call in _SYSTEM_ASSERTIONS for call in _calls_in(source, member)):
+                    label = _method_label(source, member)
+                    yield self.report(
+                        context,
+                        pmd_anchor(member),
+                        f"`{label}` asserts like a test but is not annotated @IsTest.",
+                    )
+
+
+class UnusedLocalVariable(Rule):
+    name = "UnusedLocalVariable"
+    category = "bestpractices"
+    severity = Severity.LOW
+    why = (
+        "A local that is never read is dead code: it costs a reader time, and when its "
+        "initialiser queries or calls out it spends governor limits (SOQL rows, CPU) for nothing."
+    )
+    fix = "Delete the variable (and its initialiser, unless that call is needed for its effect)."
+
+    def check(self, context: RuleContext) -> Iterator[Finding]:
+        source = context.source
+        for name in LocalUsage(source).unused_locals():
+            variable = source.text_of(name)
+            yield self.report(
+                context,
+                name,
+                f"Local variable `{variable}` is declared but never used.",
+                fix=f"Delete `{variable}`, or use it where it was meant to be used.",
+            )
+
+
 RULES: tuple[type[Rule], ...] = (
     ApexUnitTestClassShouldHaveAsserts,
     ApexUnitTestClassShouldHaveRunAs,
     ApexUnitTestShouldNotUseSeeAllDataTrue,
     ApexAssertionsShouldIncludeMessage,
+    ApexUnitTestMethodShouldHaveIsTestAnnotation,
+    UnusedLocalVariable,
 )

@@ -15,6 +15,7 @@ from sfagent.diagnostics.apex.declarations import (
     modifier_keywords,
 )
 from sfagent.diagnostics.apex.rules.base import Rule, RuleContext
+from sfagent.diagnostics.apex.rules.errorprone_declarations import DECLARATION_RULES
 from sfagent.diagnostics.apex.source import CALLABLE_DECLARATIONS, ApexSource
 from sfagent.diagnostics.findings import Finding, Severity
 
@@ -241,4 +242,5 @@ RULES: tuple[type[Rule], ...] = (
     EmptyStatementBlock,
     AvoidHardcodingId,
     TestMethodsMustBeInTestClasses,
+    *DECLARATION_RULES,
 )
