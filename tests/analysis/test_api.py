@@ -127,3 +127,83 @@ async def test_error_limit_out_of_range_is_422(harness: Harness, tenant: TenantH
         "/api/v1/analyze/error", json={"text": "x", "limit": 50}, headers=tenant.headers
     )
     assert response.status_code == 422
+
+
+FATAL_LOG = (
+    "62.0 APEX_CODE,FINE;APEX_PROFILING,INFO\n"
+    "12:00:00.1 (100)|EXECUTION_STARTED\n"
+    "12:00:00.1 (150)|CODE_UNIT_STARTED|[EXTERNAL]|01q000000000001|AccountTrigger on Account "
+    "trigger event BeforeUpdate\n"
+    "12:00:00.1 (200)|FATAL_ERROR|System.LimitException: Too many SOQL queries: 101\n"
+    "12:00:00.1 (250)|CODE_UNIT_FINISHED|AccountTrigger on Account trigger event BeforeUpdate\n"
+    "12:00:00.1 (300)|EXECUTION_FINISHED\n"
+)
+
+
+async def test_log_upload_as_multipart_file_reports_the_fatal_error(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    response = await harness.client.post(
+        "/api/v1/analyze/log",
+        files={"file": ("apex.log", FATAL_LOG.encode(), "text/plain")},
+        headers=tenant.headers,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    (fatal,) = [e for e in body["exceptions"] if e["kind"] == "fatal"]
+    assert fatal["type"] == "System.LimitException"
+    assert "Too many SOQL queries" in body["summary"]
+
+
+async def test_log_as_raw_text_and_as_json_give_the_same_report(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    raw = await harness.client.post(
+        "/api/v1/analyze/log",
+        content=FATAL_LOG.encode(),
+        headers={**tenant.headers, "Content-Type": "text/plain"},
+    )
+    as_json = await harness.client.post(
+        "/api/v1/analyze/log", json={"log": FATAL_LOG}, headers=tenant.headers
+    )
+    assert raw.status_code == as_json.status_code == 200
+    assert raw.json()["exceptions"] == as_json.json()["exceptions"]
+
+
+async def test_binary_upload_and_non_log_text_are_422(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    binary = await harness.client.post(
+        "/api/v1/analyze/log",
+        files={"file": ("shot.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "image/png")},
+        headers=tenant.headers,
+    )
+    assert binary.status_code == 422
+    assert "binary" in binary.json()["error"]
+    prose = await harness.client.post(
+        "/api/v1/analyze/log",
+        content=b"hello, this is not a log",
+        headers={**tenant.headers, "Content-Type": "text/plain"},
+    )
+    assert prose.status_code == 422
+    assert "not an Apex debug log" in prose.json()["error"]
+
+
+async def test_log_over_the_configured_limit_is_413(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(analyze_max_log_bytes=1024)
+    tenant = await harness.create_tenant()
+    response = await harness.client.post(
+        "/api/v1/analyze/log",
+        content=FATAL_LOG.encode() * 20,
+        headers={**tenant.headers, "Content-Type": "text/plain"},
+    )
+    assert response.status_code == 413
+
+
+async def test_unsupported_content_type_is_415(harness: Harness, tenant: TenantHandle) -> None:
+    response = await harness.client.post(
+        "/api/v1/analyze/log",
+        content=b"<log/>",
+        headers={**tenant.headers, "Content-Type": "application/xml"},
+    )
+    assert response.status_code == 415

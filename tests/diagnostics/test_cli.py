@@ -111,3 +111,27 @@ def test_analyze_error_with_nothing_recognised_says_so() -> None:
     result = runner.invoke(app, ["analyze", "error", "-"], input="the weather is nice")
     assert result.exit_code == 0
     assert "No known Salesforce error" in result.stdout
+
+
+FIXTURES = Path(__file__).parent / "logs" / "fixtures"
+
+
+def test_analyze_log_json_and_eval_logs_on_our_fixtures() -> None:
+    result = runner.invoke(
+        app, ["analyze", "log", str(FIXTURES / "trigger_soql_loop_fatal.log"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["exceptions"][0]["type"] == "System.LimitException"
+    evaluated = runner.invoke(app, ["eval", "logs", str(FIXTURES), "--json"])
+    assert evaluated.exit_code == 0, evaluated.output
+    body = json.loads(evaluated.stdout)
+    assert body["facts"] > 0 and body["facts_matched"] == body["facts"]
+    assert {"files", "per_file"} <= set(body)
+
+
+def test_analyze_log_of_a_non_log_is_one_line_error(tmp_path: Path) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text("just some notes\n")
+    result = runner.invoke(app, ["analyze", "log", str(file)])
+    assert result.exit_code == 1
+    assert "not an Apex debug log" in result.stderr

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
 
 from sfagent.analysis.runner import AnalysisRunnerDep
 from sfagent.analysis.schemas import (
@@ -17,7 +19,9 @@ from sfagent.analysis.schemas import (
 )
 from sfagent.diagnostics.apex.analyzer import analyze_apex
 from sfagent.diagnostics.errors import analyze_error_input
+from sfagent.diagnostics.logs import analyze_log_bytes, log_report
 from sfagent.diagnostics.soql import analyze_soql_input
+from sfagent.errors import SfagentError, ValidationFailed
 from sfagent.tenancy.dependencies import DiagnosticsRun, SettingsDep
 
 router = APIRouter(prefix="/api/v1/analyze", tags=["analyze"])
@@ -79,3 +83,78 @@ async def analyze_error_text(
         managed_namespaces=tuple(body.managed_namespaces),
     )
     return analysis.to_dict()
+
+
+_LOG_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The debug log: a multipart upload (field `file`), the raw log as "
+        'text/plain or application/octet-stream, or JSON `{"log": "..."}`.',
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+            "text/plain": {"schema": {"type": "string"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"log": {"type": "string"}},
+                    "required": ["log"],
+                }
+            },
+        },
+    }
+}
+
+
+class UnsupportedMediaType(SfagentError):
+    status_code = 415
+
+
+@router.post("/log", openapi_extra=_LOG_BODY_DOC)
+async def analyze_debug_log(
+    request: Request,
+    _tenant: DiagnosticsRun,
+    settings: SettingsDep,
+    runner: AnalysisRunnerDep,
+) -> dict[str, Any]:
+    """Exceptions, limits near their maximum, counts, slowest units and a plain summary."""
+    data, name = await _log_upload(request)
+    analysis = await runner.run(
+        "log", analyze_log_bytes, data, max_bytes=settings.analyze_max_log_bytes, name=name
+    )
+    return log_report(analysis)
+
+
+async def _log_upload(request: Request) -> tuple[bytes, str]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailed("file", "attach the debug log as the form field `file`")
+        return await upload.read(), upload.filename or "debug.log"
+    if content_type in {"text/plain", "application/octet-stream", ""}:
+        return await request.body(), "debug.log"
+    if content_type == "application/json":
+        return _json_log(await request.body()), "debug.log"
+    raise UnsupportedMediaType(
+        f"unsupported content type {content_type!r}; send multipart/form-data, "
+        "text/plain, application/octet-stream or application/json",
+    )
+
+
+def _json_log(body: bytes) -> bytes:
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise SfagentError("request body is not valid JSON", status_code=400) from exc
+    log = payload.get("log") if isinstance(payload, dict) else None
+    if not isinstance(log, str):
+        raise ValidationFailed("log", "must be a string holding the debug log")
+    return log.encode("utf-8", "replace")

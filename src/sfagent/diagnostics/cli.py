@@ -20,6 +20,14 @@ from sfagent.diagnostics.apex.rules import InvalidRuleProperty, UnknownRule
 from sfagent.diagnostics.errors import ErrorAnalysis, analyze_error_input
 from sfagent.diagnostics.findings import Finding, Severity
 from sfagent.diagnostics.inputs import InputRejected
+from sfagent.diagnostics.logs import (
+    LogAnalysis,
+    LogDatasetError,
+    analyze_log_bytes,
+    evaluate_log_dataset,
+    log_report,
+    parse_log,
+)
 from sfagent.diagnostics.soql import DatasetError as SoqlDatasetError
 from sfagent.diagnostics.soql import SoqlAnalysis, analyze_soql_input, evaluate_soql_dataset
 
@@ -41,6 +49,7 @@ ENGINE_ERRORS = (
     InvalidRuleProperty,
     DatasetError,
     SoqlDatasetError,
+    LogDatasetError,
     OSError,
 )
 MAX_CLI_INPUT_BYTES = 64 * 1024 * 1024
@@ -224,6 +233,90 @@ def print_error_analysis(analysis: ErrorAnalysis) -> None:
         body += f"\n[bold]Docs:[/] {entry.doc_url}"
         title = f"{entry.title} · line {match.line} · {entry.id}"
         console.print(Panel(body, title=title, title_align="left"), highlight=False)
+
+
+@analyze_app.command("log")
+def analyze_log_command(
+    path: InputArgument,
+    as_json: JsonFlag = False,
+) -> None:
+    """Exceptions, limits near their maximum, slowest units and a summary of a debug log."""
+    try:
+        if path == "-":
+            analysis = analyze_log_bytes(read_input(path), max_bytes=MAX_CLI_INPUT_BYTES)
+        else:
+            if not Path(path).is_file():
+                fail(f"{path}: no such file")
+            analysis = parse_log(path)
+    except ENGINE_ERRORS as exc:
+        fail(str(exc))
+    report = log_report(analysis)
+    if as_json:
+        print(json.dumps(report))
+        return
+    print_log_report(analysis, report)
+
+
+def print_log_report(analysis: LogAnalysis, report: dict[str, Any]) -> None:
+    """Rich rendering of the log digest."""
+    console.print(Panel(report["summary"], title="summary", title_align="left"), highlight=False)
+    counts = report["counts"]
+    console.print(
+        f"{counts['soql_queries']} SOQL queries ({counts['soql_rows']} rows), "
+        f"{counts['dml_statements']} DML statements ({counts['dml_rows']} rows), "
+        f"{counts['lines']:,} lines, {report['duration_ms'] or 0:,.0f} ms.",
+        highlight=False,
+    )
+    if analysis.exceptions:
+        table = Table("log line", "kind", "exception", "message")
+        for error in analysis.exceptions[:10]:
+            table.add_row(str(error.log_line), error.kind, error.type, error.message[:120])
+        console.print(table)
+    if report["near_limits"]:
+        table = Table("namespace", "limit", "used", "maximum")
+        for usage in report["near_limits"]:
+            table.add_row(
+                usage["namespace"], usage["label"], str(usage["used"]), str(usage["limit"])
+            )
+        console.print(table)
+    for kind, slowest in report["slowest"].items():
+        for node in slowest["by_total"][:3]:
+            console.print(
+                f"slowest {kind}: {node['name'][:100]} · {node['total_ms']} ms total, "
+                f"{node['self_ms']} ms self (log line {node['log_line']})",
+                highlight=False,
+            )
+
+
+@eval_app.command("logs")
+def eval_logs_command(
+    path: Annotated[Path, typer.Argument(help="A folder of logs with manifest.json.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """How many facts listed in manifest.json the analyser reproduces exactly."""
+    try:
+        summary = evaluate_log_dataset(path)
+    except ENGINE_ERRORS as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(summary))
+        return
+    table = Table("file", "facts", "matched")
+    for row in summary["per_file"]:
+        table.add_row(row["file"], str(row["facts"]), str(row["facts_matched"]))
+    console.print(table)
+    console.print(
+        f"{summary['facts_matched']} of {summary['facts']} facts reproduced exactly "
+        f"across {summary['files']} logs.",
+        highlight=False,
+    )
+    for row in summary["per_file"]:
+        for mismatch in row["mismatches"]:
+            console.print(
+                f"  {row['file']}: {mismatch['fact']} expected {mismatch['expected']!r}, "
+                f"got {mismatch['actual']!r}",
+                highlight=False,
+            )
 
 
 @eval_app.command("soql")

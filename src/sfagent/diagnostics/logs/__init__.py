@@ -17,6 +17,7 @@ from sfagent.diagnostics.logs.model import (
     ValidationFailure,
 )
 from sfagent.diagnostics.logs.parser import LogAnalyzer, parse_log, parse_log_text
+from sfagent.diagnostics.logs.report import analyze_log_bytes, log_report
 from sfagent.diagnostics.logs.summary import summarize
 
 __all__ = [
@@ -34,7 +35,9 @@ __all__ = [
     "TimedNode",
     "TreeNode",
     "ValidationFailure",
+    "analyze_log_bytes",
     "evaluate_log_dataset",
+    "log_report",
     "manifest_facts",
     "parse_log",
     "parse_log_text",
