@@ -19,7 +19,10 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """0 for the most urgent severity, so findings sort by `rank`."""
-        return list(Severity).index(self)
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 _BINARY_MARKERS = (b"\x00", b"\x89PNG", b"PK\x03\x04", b"%PDF", b"\x1f\x8b", b"\xff\xd8\xff")
 _SNIFF_BYTES = 8192
 _CONTROL_SHARE_LIMIT = 0.1
+# C0 control characters other than tab, line feed, vertical tab, form feed, carriage return.
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32)])
 
 
 class InputRejected(ValueError):
@@ -43,7 +45,7 @@ def looks_binary(data: bytes) -> bool:
         return True
     if not head:
         return False
-    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > _CONTROL_SHARE_LIMIT
 
 

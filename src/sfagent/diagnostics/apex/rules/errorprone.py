@@ -16,7 +16,7 @@ from sfagent.diagnostics.apex.declarations import (
 )
 from sfagent.diagnostics.apex.rules.base import Rule, RuleContext
 from sfagent.diagnostics.apex.rules.errorprone_declarations import DECLARATION_RULES
-from sfagent.diagnostics.apex.source import CALLABLE_DECLARATIONS, ApexSource
+from sfagent.diagnostics.apex.source import CALLABLE_DECLARATIONS, ApexSource, ancestors
 from sfagent.diagnostics.findings import Finding, Severity
 
 _SWALLOWED = (
@@ -127,16 +127,19 @@ class EmptyStatementBlock(Rule):
     properties = {"reportEmptyPrivateNoArgConstructor": True, "reportEmptyVirtualMethod": True}
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
+        source = context.source
         for kind in ("method_declaration", "constructor_declaration"):
-            for declaration in context.source.nodes(kind):
+            for declaration in source.nodes(kind):
                 body = declaration.child_by_field_name("body")
-                if body is None:
+                if body is None or not block_is_empty(body):
                     continue
-                if block_is_empty(body) and self._reports_empty_body(context, declaration):
+                if self._reports_empty_body(context, declaration):
                     name = declaration.child_by_field_name("name")
-                    label = context.source.text_of(name) if name is not None else "this method"
+                    label = source.text_of(name) if name is not None else "this method"
                     yield self.report(context, declaration, f"`{label}` has an empty body.")
-                yield from self._nested_empty_blocks(context, body)
+        for block in source.nodes("block"):
+            if block_is_empty(block) and _inside_callable_body(block):
+                yield self.report(context, block, "This block is empty.")
 
     def _reports_empty_body(self, context: RuleContext, declaration: Node) -> bool:
         keywords = modifier_keywords(context.source, declaration)
@@ -151,15 +154,13 @@ class EmptyStatementBlock(Rule):
                 return False
         return True
 
-    def _nested_empty_blocks(self, context: RuleContext, body: Node) -> Iterator[Finding]:
-        stack = list(body.named_children)
-        while stack:
-            node = stack.pop()
-            if node.type in CALLABLE_DECLARATIONS:
-                continue  # reported when that declaration is visited
-            if node.type == "block" and block_is_empty(node):
-                yield self.report(context, node, "This block is empty.")
-            stack.extend(node.named_children)
+
+def _inside_callable_body(block: Node) -> bool:
+    """A block nested in a method or constructor body (not the body itself)."""
+    parent = block.parent
+    if parent is not None and parent.type in CALLABLE_DECLARATIONS:
+        return False
+    return any(ancestor.type in CALLABLE_DECLARATIONS for ancestor in ancestors(block))
 
 
 # A 15-character id (or its 18-character form): 5-character key prefix and pod, then a 0.
