@@ -28,6 +28,7 @@ from sfagent.db import migrate
 from sfagent.db.engine import create_engine, create_sessionmaker
 from sfagent.diagnostics.cli import analyze_app, eval_app
 from sfagent.errors import SfagentError
+from sfagent.nlu.cli import app as nlu_app
 from sfagent.observability.logging import configure_logging
 from sfagent.outbox import admin as outbox_admin
 from sfagent.outbox.models import JobStatus
@@ -62,6 +63,7 @@ for sub, name in [
     (outbox_app, "outbox"),
     (analyze_app, "analyze"),
     (eval_app, "eval"),
+    (nlu_app, "nlu"),
 ]:
     app.add_typer(sub, name=name)
 

@@ -1,0 +1,187 @@
+"""`sfagent nlu`: train, evaluate and query the intent model from the command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sfagent.errors import SfagentError
+from sfagent.nlu.intents import (
+    IntentModel,
+    default_cache_dir,
+    evaluate,
+    load_examples,
+    shipped_model,
+    split_intents,
+)
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+app = typer.Typer(
+    help="Intent model: train, evaluate, predict.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
+SplitOption = Annotated[
+    str | None, typer.Option("--split", help="Use only rows whose 'split' field is this.")
+]
+
+
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    """Turn every expected failure into one line on stderr and exit code 1."""
+    try:
+        yield
+    except SfagentError as error:
+        err_console.print(f"error: {error.message}", markup=False, highlight=False)
+        raise typer.Exit(1) from error
+    except OSError as error:
+        err_console.print(f"error: {error}", markup=False, highlight=False)
+        raise typer.Exit(1) from error
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar fed by the trainer's (step, done, total) reports."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=quiet,
+        transient=True,
+    )
+    task = bar.add_task("training", total=None)
+
+    def report(what: str, done: int, total: int) -> None:
+        bar.update(task, description=what, completed=done, total=total)
+
+    with bar:
+        yield report
+
+
+@app.command("train")
+def train_command(
+    data: Annotated[Path, typer.Option("--data", help="Training data: .jsonl or .csv.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the model to.")],
+    semantic: Annotated[
+        bool, typer.Option("--semantic", help="Add MiniLM sentence embeddings.")
+    ] = False,
+    split: SplitOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train an intent model from labelled examples (intent 'oos' = out of scope)."""
+    with _clear_errors():
+        examples = load_examples(data, split=split)
+        with _progress(quiet=as_json) as report:
+            model = IntentModel.train(examples, semantic=semantic, progress=report)
+        model.save(out)
+    summary = {
+        "model": str(out),
+        "examples": len(examples),
+        "intents": len(model.intents),
+        "semantic": model.semantic,
+        "oos_threshold": round(model.threshold, 4),
+        "metrics": model.info["metrics"],
+    }
+    if as_json:
+        console.print_json(data=summary)
+        return
+    console.print(f"Trained {summary['intents']} intents on {len(examples)} examples → {out}")
+    for name, value in summary["metrics"].items():
+        console.print(
+            f"  {name}: {value:.4f}" if isinstance(value, float) else f"  {name}: {value}"
+        )
+
+
+@app.command("eval")
+def eval_command(
+    model_dir: Annotated[Path, typer.Option("--model", help="Model directory.")],
+    data: Annotated[Path, typer.Option("--data", help="Labelled data: .jsonl or .csv.")],
+    split: SplitOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Evaluate a model: accuracy, out-of-scope precision/recall, calibration, latency."""
+    with _clear_errors():
+        model = IntentModel.load(model_dir)
+        examples = load_examples(data, split=split)
+        figures = evaluate(model, examples)
+    if as_json:
+        console.print_json(data=figures)
+        return
+    _show_figures(figures)
+
+
+def _show_figures(figures: dict[str, Any]) -> None:
+    table = Table(title=f"Intent evaluation ({figures['examples']} examples)")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, label in [
+        ("accuracy", "accuracy"),
+        ("in_scope_accuracy", "in-scope accuracy"),
+        ("macro_f1", "macro-F1"),
+        ("oos_precision", "out-of-scope precision"),
+        ("oos_recall", "out-of-scope recall"),
+    ]:
+        value = figures[key]
+        table.add_row(label, "n/a" if value is None else f"{100 * value:.1f}%")
+    table.add_row("calibration error (ECE)", f"{figures['ece']:.3f}")
+    table.add_row("latency p50", f"{figures['p50_ms']:.2f} ms")
+    table.add_row("latency p99", f"{figures['p99_ms']:.2f} ms")
+    console.print(table)
+    if figures["confused_pairs"]:
+        confused = Table(title="Most confused (true → predicted)")
+        confused.add_column("true")
+        confused.add_column("predicted")
+        confused.add_column("count", justify="right")
+        for true, predicted, count in figures["confused_pairs"]:
+            confused.add_row(true, predicted, str(count))
+        console.print(confused)
+
+
+@app.command("predict")
+def predict_command(
+    text: Annotated[str, typer.Argument(help="The message to classify.")],
+    model_dir: Annotated[
+        Path | None, typer.Option("--model", help="Model directory (default: the shipped model).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", "-k", min=1, help="Candidates to list.")] = 3,
+    as_json: JsonFlag = False,
+) -> None:
+    """Classify one message: intent, confidence, top candidates and intents per clause."""
+    with _clear_errors():
+        if model_dir is not None:
+            model = IntentModel.load(model_dir)
+        else:
+            with _progress(quiet=as_json) as report:
+                model = shipped_model(default_cache_dir(), progress=report)
+        prediction = model.predict(text, k=top)
+        spans = split_intents(text, model)
+    result = {**prediction.as_dict(), "intents": [span.as_dict() for span in spans]}
+    if as_json:
+        console.print(json.dumps(result, ensure_ascii=False), markup=False, highlight=False)
+        return
+    scope = "" if prediction.in_scope else " (out of scope)"
+    console.print(
+        f"{prediction.intent}{scope}  confidence {prediction.confidence:.2f}", markup=False
+    )
+    for score in prediction.ranking:
+        console.print(f"  {score.intent:<32} {score.confidence:.3f}", markup=False)
+    if len(spans) > 1:
+        console.print("Intents in this message:")
+        for span in spans:
+            console.print(
+                f"  [{span.start}:{span.end}] {span.intent} ({span.confidence:.2f}): {span.text}",
+                markup=False,
+            )
