@@ -206,6 +206,9 @@ async def make_harness(stack: Stack) -> AsyncIterator[HarnessFactory]:
             settings = stack.app_settings(**overrides)
             app = create_app(settings)
             await exits.enter_async_context(app.router.lifespan_context(app))
+            if app.state.nlu is not None:
+                # As a deployment is after start-up: the model is loaded before traffic.
+                await app.state.nlu.get()
             client = httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://testserver"
             )

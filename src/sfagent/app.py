@@ -42,6 +42,7 @@ from sfagent.observability.middleware import BodySizeLimitMiddleware, RequestCon
 from sfagent.outbox.periodic import run_periodically
 from sfagent.outbox.registry import JobHandler
 from sfagent.outbox.worker import OutboxWorker
+from sfagent.pipeline.nlu_runtime import NluRuntime
 from sfagent.security.ratelimit import RateLimiter
 from sfagent.tenancy import api as tenancy_api
 from sfagent.tenancy.usage import KeyUsageRecorder
@@ -97,7 +98,10 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     state.key_usage = KeyUsageRecorder(state.sessionmaker)
     # Engines that load models (NLU, embeddings) register here for /ready.
     state.loaded_models = set()
+    state.nlu = NluRuntime(settings) if settings.nlu_enabled else None
     background = start_background_work(state.sessionmaker, backplane, settings)
+    if state.nlu is not None:
+        background.append(asyncio.create_task(state.nlu.load(), name="nlu-load"))
     log.info("sfagent.started", database=engine.dialect.name, backplane=backplane.name)
     try:
         yield

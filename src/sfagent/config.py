@@ -111,6 +111,15 @@ class Settings(BaseSettings):
     # CPU-bound analyses running at once per process; more wait rather than starve the loop.
     analyze_concurrency: int = Field(default=2, gt=0)
 
+    # Understanding (intents, category, entities, sentiment, language) in the pipeline.
+    nlu_enabled: bool = True
+    # A model directory from `sfagent nlu train`; unset, the shipped Salesforce model is used.
+    nlu_model_dir: Path | None = None
+    # Where the shipped model is cached after its first training (default ~/.cache/sfagent/nlu).
+    nlu_cache_dir: Path | None = None
+    # How long a message waits for the model at start-up before it is handled without it.
+    nlu_load_timeout_seconds: float = Field(default=120.0, gt=0)
+
     worker_enabled: bool = True
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     worker_batch_size: int = Field(default=20, gt=0)

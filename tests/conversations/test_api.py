@@ -35,7 +35,14 @@ async def test_posted_message_gets_honest_handoff_reply_and_is_stored(
     assert reply["state"] == "escalated"
     assert "support engineer" in reply["response"]
     assert reply["diagnostics"] is None
-    assert set(reply["stage_timings_ms"]) == {"ingest", "diagnose", "decide", "respond", "record"}
+    assert set(reply["stage_timings_ms"]) == {
+        "ingest",
+        "understand",
+        "diagnose",
+        "decide",
+        "respond",
+        "record",
+    }
     assert reply["processing_time_ms"] == pytest.approx(sum(reply["stage_timings_ms"].values()))
 
     messages = (await harness.client.get(url, headers=tenant.headers)).json()["items"]
@@ -74,6 +81,36 @@ async def test_diagnosed_message_is_answered_with_cause_line_and_bulkified_code(
     assert cause["error_id"]
     stored = (await harness.client.get(url, headers=tenant.headers)).json()["items"]
     assert stored[1]["analysis"]["diagnostics"][0]["causes"][0]["line"] == 3
+
+
+async def test_message_is_understood_and_the_analysis_is_stored(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    conversation = await harness.create_conversation(tenant)
+    url = f"/api/v1/conversations/{conversation['id']}/messages"
+    response = await harness.client.post(
+        url, json={"content": TRIGGER_PASTE}, headers=tenant.headers
+    )
+    assert response.status_code == 200, response.text
+    reply = response.json()
+    assert reply["intent"] == "governor_limit"
+    assert reply["category"] == "governor_limit"
+    understood = reply["understanding"]
+    assert understood["group"] == "TECHNICAL"
+    assert {e["type"] for e in understood["entities"]} >= {"ERROR", "LIMIT", "CODE"}
+    assert understood["language"]["code"] == "en"
+
+    user_message = (await harness.client.get(url, headers=tenant.headers)).json()["items"][1]
+    assert user_message["intent"] == "governor_limit"
+    assert user_message["confidence"] == reply["confidence"]
+    assert user_message["language"] == "en"
+    assert user_message["emotion"] == understood["emotion"]["label"]
+    assert user_message["sentiment"] == pytest.approx(understood["sentiment"]["score"], abs=1e-4)
+    assert "System.LimitException" in user_message["entities"]["by_type"]["ERROR"]
+    stored_nlu = user_message["analysis"]["nlu"]
+    assert stored_nlu["category"] == "governor_limit"
+    assert stored_nlu["priority"] == understood["priority"]
+    assert "entities" not in stored_nlu  # kept once, in the entities column
 
 
 async def test_message_over_tenant_limit_is_422_naming_content(

@@ -29,6 +29,8 @@ from sfagent.config import Settings
 SFAGENT = Path(sys.executable).parent / "sfagent"
 STARTUP_POLLS = 300  # x POLL_INTERVAL: how long a server may take to answer /health
 POLL_INTERVAL = 0.1
+# The first server on a fresh machine trains the shipped intent model before it is ready.
+MODEL_POLLS = 1200
 BIND_ATTEMPTS = 3  # a port picked by binding 0 can be taken by someone else before we use it
 CLI_TIMEOUT = 120.0
 STOP_TIMEOUT = 15.0
@@ -233,10 +235,23 @@ def _wait_until_healthy(server: Server) -> None:
                 and response.status_code == 200
                 and server.process.poll() is None
             ):
+                _wait_until_models_loaded(client, server)
                 return
             time.sleep(POLL_INTERVAL)
     raise ServerFailedToStart(
         f"sfagent serve did not answer /health after {STARTUP_POLLS} polls\n{server.describe()}"
+    )
+
+
+def _wait_until_models_loaded(client: httpx.Client, server: Server) -> None:
+    """Poll /ready until its models check is ok (the database may be down on purpose)."""
+    for _ in range(MODEL_POLLS):
+        checks = client.get("/ready", timeout=10.0).json()["checks"]
+        if checks["models"]["status"] == "ok":
+            return
+        time.sleep(POLL_INTERVAL)
+    raise ServerFailedToStart(
+        f"sfagent serve did not load its models after {MODEL_POLLS} polls\n{server.describe()}"
     )
 
 

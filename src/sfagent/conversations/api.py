@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from sfagent.conversations import service
@@ -61,6 +61,8 @@ def message_response(
         response=turn.reply_message.content,
         confidence=turn.confidence,
         intent=turn.intent,
+        category=turn.category,
+        understanding=turn.understanding.to_dict() if turn.understanding else None,
         suggested_actions=turn.suggested_actions,
         requires_escalation=turn.requires_escalation,
         state=state,
@@ -131,10 +133,15 @@ async def post_message(
     tenant: ConversationsWrite,
     session: SessionDep,
     idempotency: IdempotencyDep,
+    request: Request,
 ) -> JSONResponse:
     async def produce() -> MessageResponse:
         turn, state = await service.post_message(
-            session, tenant=tenant, conversation_id=conversation_id, content=body.content
+            session,
+            tenant=tenant,
+            conversation_id=conversation_id,
+            content=body.content,
+            nlu=request.app.state.nlu,
         )
         return message_response(turn, conversation_id, state)
 

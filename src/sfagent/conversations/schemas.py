@@ -59,8 +59,9 @@ class MessageOut(BaseModel):
     processing_time_ms: float | None = None
     analysis: dict[str, Any] | None = Field(
         default=None,
-        description="For user messages: the decision taken, its reason, diagnostics, sources "
-        "and per-stage timings.",
+        description="For user messages: the decision taken, its reason, what the NLU "
+        "understood (intents, category, priority, sentiment, emotion, language), diagnostics, "
+        "sources and per-stage timings.",
     )
 
 
@@ -89,6 +90,17 @@ class MessageResponse(BaseModel):
     response: str
     confidence: float | None
     intent: str | None
+    category: str | None = Field(
+        default=None,
+        description="The support category of the message (one of the 15 fine categories), "
+        "from its intents and what it contains.",
+    )
+    understanding: dict[str, Any] | None = Field(
+        default=None,
+        description="What the NLU understood: top intents with confidence, the intents of a "
+        "multi-intent message with their spans, category and group, priority, entities with "
+        "character spans, sentiment (with per-aspect scores), emotion and language.",
+    )
     suggested_actions: list[str]
     requires_escalation: bool
     state: ConversationStatus

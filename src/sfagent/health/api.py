@@ -29,13 +29,26 @@ async def ready(request: Request) -> JSONResponse:
     checks: dict[str, Any] = {
         "database": await _check(_ping_database(state.engine), timeout),
         "backplane": await _check(state.backplane.ping(), timeout),
-        "models": {"status": "ok", "loaded": sorted(state.loaded_models)},
+        "models": _models(state),
     }
     healthy = all(check["status"] == "ok" for check in checks.values())
     return JSONResponse(
         {"status": "ready" if healthy else "unavailable", "checks": checks},
         status_code=200 if healthy else 503,
     )
+
+
+def _models(state: Any) -> dict[str, Any]:
+    """Loaded models; not ready while the NLU model is still loading or failed to load."""
+    loaded = set(state.loaded_models)
+    nlu = getattr(state, "nlu", None)
+    if nlu is not None and nlu.ready:
+        loaded.add("nlu")
+    report: dict[str, Any] = {"status": "ok", "loaded": sorted(loaded)}
+    if nlu is not None and not nlu.ready:
+        report["status"] = "error"
+        report["error"] = f"nlu: {nlu.error}" if nlu.error else "nlu: loading"
+    return report
 
 
 async def _ping_database(engine: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,9 +20,8 @@ from sfagent.nlu.intents import (
     default_cache_dir,
     evaluate,
     load_examples,
-    shipped_model,
-    split_intents,
 )
+from sfagent.nlu.understand import Understander
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -159,29 +159,43 @@ def predict_command(
     top: Annotated[int, typer.Option("--top", "-k", min=1, help="Candidates to list.")] = 3,
     as_json: JsonFlag = False,
 ) -> None:
-    """Classify one message: intent, confidence, top candidates and intents per clause."""
+    """Understand one message: intents, category, priority, entities, sentiment, language."""
     with _clear_errors():
         if model_dir is not None:
-            model = IntentModel.load(model_dir)
+            understander = Understander(IntentModel.load(model_dir))
         else:
             with _progress(quiet=as_json) as report:
-                model = shipped_model(default_cache_dir(), progress=report)
-        prediction = model.predict(text, k=top)
-        spans = split_intents(text, model)
-    result = {**prediction.as_dict(), "intents": [span.as_dict() for span in spans]}
+                understander = Understander.load(cache_dir=default_cache_dir(), progress=report)
+        understood = understander.understand(text)
+    result = understood.to_dict()
+    result["ranking"] = understander.model.predict(text, k=top).as_dict()["ranking"]
     if as_json:
         console.print(json.dumps(result, ensure_ascii=False), markup=False, highlight=False)
         return
-    scope = "" if prediction.in_scope else " (out of scope)"
-    console.print(
-        f"{prediction.intent}{scope}  confidence {prediction.confidence:.2f}", markup=False
-    )
-    for score in prediction.ranking:
-        console.print(f"  {score.intent:<32} {score.confidence:.3f}", markup=False)
-    if len(spans) > 1:
-        console.print("Intents in this message:")
-        for span in spans:
-            console.print(
-                f"  [{span.start}:{span.end}] {span.intent} ({span.confidence:.2f}): {span.text}",
-                markup=False,
+    _show_understanding(result)
+
+
+def _show_understanding(result: dict[str, Any]) -> None:
+    scope = "" if result["in_scope"] else " (out of scope)"
+    say = partial(console.print, markup=False, highlight=False)
+    say(f"{result['intent']}{scope}  confidence {result['confidence']:.2f}")
+    for score in result["ranking"]:
+        say(f"  {score['intent']:<32} {score['confidence']:.3f}")
+    if len(result["intents"]) > 1:
+        say("Intents in this message:")
+        for span in result["intents"]:
+            say(
+                f"  [{span['start']}:{span['end']}] {span['intent']} "
+                f"({span['confidence']:.2f}): {span['text']}"
             )
+    say(
+        f"Category: {result['category']} ({result['group']}), priority {result['priority']:.2f}"
+        + (", auto-resolvable" if result["auto_resolvable"] else "")
+    )
+    for entity in result["entities"]:
+        say(f"  {entity['type']:<18} [{entity['start']}:{entity['end']}] {entity['value']}")
+    sentiment, emotion, language = result["sentiment"], result["emotion"], result["language"]
+    say(
+        f"Sentiment {sentiment['score']:+.2f} ({sentiment['label']}), "
+        f"emotion {emotion['label']} {emotion['intensity']}/5, language {language['code']}"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -307,11 +308,16 @@ def _clauses(prose: str) -> list[_Clause]:
 def _aspect_sentiments(
     entities: Sequence[Entity], clauses: Sequence[_Clause], raws: Sequence[float]
 ) -> tuple[AspectSentiment, ...]:
-    mentions = [e for e in entities if e.type in _ASPECT_TYPES and not e.in_code]
+    mentions = sorted(
+        (e for e in entities if e.type in _ASPECT_TYPES and not e.in_code), key=lambda e: e.start
+    )
+    starts = [mention.start for mention in mentions]
     scores: dict[tuple[str, EntityType], list[float]] = {}
     for clause, raw in zip(clauses, raws, strict=True):
-        for mention in mentions:
-            if clause.start <= mention.start and mention.end <= clause.end:
+        # Only the mentions starting inside the clause: linear, not clauses x mentions.
+        first, last = bisect_left(starts, clause.start), bisect_left(starts, clause.end)
+        for mention in mentions[first:last]:
+            if mention.end <= clause.end:
                 scores.setdefault((mention.value, mention.type), []).append(_raw_to_score(raw))
     aspects = []
     for (name, kind), values in scores.items():

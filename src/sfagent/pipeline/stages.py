@@ -1,6 +1,8 @@
 """The pipeline stages, in order. Stages of later capabilities plug into STAGES.
 
-The diagnose stage analyses pasted code, queries, logs and error text. When it names a
+The understand stage records what the message asks for (intents, support category, priority),
+what it names (entities), how the writer feels and in which language. The diagnose stage
+analyses pasted code, queries, logs and error text. When it names a
 cause with certainty, the reply explains it; otherwise, until understanding and retrieval
 exist, the decide stage hands the message to a person and the reply says so plainly:
 never an invented answer.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio
 
@@ -19,6 +22,7 @@ from sfagent.conversations.transitions import transition
 from sfagent.db.base import utcnow
 from sfagent.diagnostics.diagnose import diagnose_message
 from sfagent.errors import ValidationFailed
+from sfagent.nlu.understand import Understanding
 from sfagent.outbox.service import enqueue
 from sfagent.pipeline.turn import Action, PipelineContext, Turn
 from sfagent.responder.diagnosis import compose_diagnosis_reply
@@ -41,6 +45,32 @@ async def ingest(turn: Turn, ctx: PipelineContext) -> None:
             f"{ctx.max_message_length}",
         )
     turn.content = content
+
+
+async def understand(turn: Turn, ctx: PipelineContext) -> None:
+    """Intents, category, entities, sentiment, emotion and language (CPU-bound: in a thread)."""
+    understander = await ctx.nlu.get() if ctx.nlu is not None else None
+    if understander is None:
+        return
+    understanding = await anyio.to_thread.run_sync(understander.understand, turn.content)
+    turn.understanding = understanding
+    turn.intent = understanding.intent.intent
+    turn.confidence = round(understanding.intent.confidence, 4)
+    turn.category = understanding.category.category
+    turn.entities = entities_by_type(understanding)
+    turn.sentiment = round(understanding.sentiment.score, 4)
+    turn.emotion = understanding.emotion.label
+    turn.language = understanding.language.code
+
+
+def entities_by_type(understanding: Understanding) -> dict[str, Any]:
+    """What a message's `entities` column holds: values by type, and every span."""
+    by_type: dict[str, list[str]] = {}
+    for entity in understanding.entities:
+        values = by_type.setdefault(entity.type.value, [])
+        if entity.value not in values:
+            values.append(entity.value)
+    return {"by_type": by_type, "items": [entity.to_dict() for entity in understanding.entities]}
 
 
 async def diagnose(turn: Turn, ctx: PipelineContext) -> None:
@@ -134,6 +164,7 @@ async def record(turn: Turn, ctx: PipelineContext) -> None:
     turn.user_message.analysis = {
         "action": turn.action.value if turn.action else None,
         "decision_reason": turn.decision_reason,
+        "nlu": nlu_summary(turn.understanding) if turn.understanding else None,
         "diagnostics": turn.diagnostics,
         "sources": turn.sources,
         "stage_timings_ms": dict(turn.timings_ms),
@@ -147,6 +178,13 @@ async def record(turn: Turn, ctx: PipelineContext) -> None:
     await ctx.session.flush()
 
 
+def nlu_summary(understanding: Understanding) -> dict[str, Any]:
+    """The understanding as stored in a message's analysis (entities have their own column)."""
+    summary = understanding.to_dict()
+    del summary["entities"]
+    return summary
+
+
 def _message(ctx: PipelineContext, sequence: int, role: str, content: str, now: object) -> Message:
     return Message(
         organization_id=ctx.conversation.organization_id,
@@ -158,10 +196,11 @@ def _message(ctx: PipelineContext, sequence: int, role: str, content: str, now: 
     )
 
 
-# The order a message flows through. guard, understand and retrieve arrive with the
-# security, NLU and knowledge capabilities, each as one line here.
+# The order a message flows through. guard and retrieve arrive with the security and
+# knowledge capabilities, each as one line here.
 STAGES: list[tuple[str, Stage]] = [
     ("ingest", ingest),
+    ("understand", understand),
     ("diagnose", diagnose),
     ("decide", decide),
     ("respond", respond),

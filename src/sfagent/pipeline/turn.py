@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.conversations.models import Conversation, Message
 from sfagent.diagnostics.diagnose import Diagnosis
+from sfagent.nlu.understand import Understanding
+from sfagent.pipeline.nlu_runtime import NluRuntime
 from sfagent.tenancy.context import Tenant
 
 
@@ -25,9 +27,11 @@ class Turn:
     content: str
     channel: str
     # understand
+    understanding: Understanding | None = None
     language: str | None = None
     intent: str | None = None
     confidence: float | None = None
+    category: str | None = None
     entities: dict[str, Any] = field(default_factory=dict)
     sentiment: float | None = None
     emotion: str | None = None
@@ -64,3 +68,4 @@ class PipelineContext:
     tenant: Tenant
     conversation: Conversation
     max_message_length: int
+    nlu: NluRuntime | None = None

@@ -9,10 +9,13 @@ from functools import lru_cache
 from sfagent.nlu.entities.code import find_code_regions, mask_regions
 
 _INLINE_CODE = re.compile(r"`[^`\n]{1,500}`")
-# An exception or status code followed by a colon: the rest of the line is the error's own text.
+# An exception or status code followed by a colon: the error's own text runs to the end of the
+# line, or to where the writer starts talking again ("... queries: 101. This is so annoying!").
 _ERROR_TEXT = re.compile(
     r"(?<![\w.])(?:[A-Za-z]\w{0,40}\.){0,3}(?:[A-Z]\w{0,60}?Exception|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"
-    r"\s*:[^\n]*"
+    r"\s*:[^\n]*?(?=$|[!?]|[.]\s+(?:I|I'm|I've|We|We're|My|Our|This|That|It|It's|Can|Could|"
+    r"How|Why|What|Any|Help|Thanks|Is|Does|Do|Please help|So|Ugh|Argh)\b)",
+    re.MULTILINE,
 )
 
 
