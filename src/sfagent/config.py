@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     # A model directory from `sfagent nlu train`; unset, the shipped Salesforce model is used.
     nlu_model_dir: Path | None = None
     # Where the shipped model is cached after its first training (default ~/.cache/sfagent/nlu).
-    nlu_cache_dir: Path | None = None
+    nlu_cache: Path | None = None
     # How long a message waits for the model at start-up before it is handled without it.
     nlu_load_timeout_seconds: float = Field(default=120.0, gt=0)
 

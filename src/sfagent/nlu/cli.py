@@ -15,13 +15,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sfagent.errors import SfagentError
-from sfagent.nlu.intents import (
-    IntentModel,
-    default_cache_dir,
-    evaluate,
-    load_examples,
-)
-from sfagent.nlu.understand import Understander
+
+# sfagent.nlu.intents and .understand are imported inside the commands: they bring in
+# scikit-learn, which would add seconds to every other sfagent command (serve included).
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -82,6 +78,8 @@ def train_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Train an intent model from labelled examples (intent 'oos' = out of scope)."""
+    from sfagent.nlu.intents import IntentModel, load_examples
+
     with _clear_errors():
         examples = load_examples(data, split=split)
         with _progress(quiet=as_json) as report:
@@ -113,6 +111,8 @@ def eval_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Evaluate a model: accuracy, out-of-scope precision/recall, calibration, latency."""
+    from sfagent.nlu.intents import IntentModel, evaluate, load_examples
+
     with _clear_errors():
         model = IntentModel.load(model_dir)
         examples = load_examples(data, split=split)
@@ -160,6 +160,9 @@ def predict_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Understand one message: intents, category, priority, entities, sentiment, language."""
+    from sfagent.nlu.intents import IntentModel, default_cache_dir
+    from sfagent.nlu.understand import Understander
+
     with _clear_errors():
         if model_dir is not None:
             understander = Understander(IntentModel.load(model_dir))

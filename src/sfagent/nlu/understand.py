@@ -16,7 +16,13 @@ from typing import Any, TypeVar
 from sfagent.nlu.catalog import OUT_OF_SCOPE_INTENT, IntentCatalog, IntentSpec, load_intent_catalog
 from sfagent.nlu.category import CategoryPrediction, predict_category
 from sfagent.nlu.emotion import Emotion, detect_emotion
-from sfagent.nlu.entities import Entity, EntityType, PersonOrgRecognizer, extract_entities
+from sfagent.nlu.entities import (
+    Entity,
+    EntityType,
+    PersonOrgRecognizer,
+    extract_entities,
+    load_spacy_recognizer,
+)
 from sfagent.nlu.entities.prose import prose_view
 from sfagent.nlu.intents import (
     IntentModel,
@@ -141,9 +147,13 @@ class Understander:
         progress: ProgressCallback | None = None,
     ) -> Understander:
         """From a model directory, else the shipped model (trained once, then cached)."""
-        if model_dir is not None:
-            return cls(IntentModel.load(model_dir))
-        return cls(shipped_model(cache_dir or default_cache_dir(), progress=progress))
+        model = (
+            IntentModel.load(model_dir)
+            if model_dir is not None
+            else shipped_model(cache_dir or default_cache_dir(), progress=progress)
+        )
+        # PERSON/ORG need spaCy and its small English model; without them they are skipped.
+        return cls(model, person_org=load_spacy_recognizer())
 
     def understand(self, text: str, *, today: date | None = None) -> Understanding:
         """Analyse one message (any length; the intent model reads a bounded part of it)."""

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 import structlog
 
 from sfagent.config import Settings
-from sfagent.nlu.understand import Understander
+
+if TYPE_CHECKING:
+    # Imported when loading: scikit-learn and friends add seconds to every process start.
+    from sfagent.nlu.understand import Understander
 
 log = structlog.get_logger(__name__)
 
@@ -26,6 +30,8 @@ _LOAD_LOCK = threading.Lock()
 
 def load_understander(model_dir: Path | None, cache_dir: Path | None) -> Understander:
     """The Understander for a model directory (None: the shipped model), loaded once."""
+    from sfagent.nlu.understand import Understander
+
     key = (model_dir, cache_dir)
     with _LOAD_LOCK:
         if key not in _LOADED:
@@ -38,7 +44,7 @@ class NluRuntime:
 
     def __init__(self, settings: Settings) -> None:
         self._model_dir = settings.nlu_model_dir
-        self._cache_dir = settings.nlu_cache_dir
+        self._cache_dir = settings.nlu_cache
         self._timeout = settings.nlu_load_timeout_seconds
         self._loaded = anyio.Event()
         self._understander: Understander | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -22,10 +22,12 @@ from sfagent.conversations.transitions import transition
 from sfagent.db.base import utcnow
 from sfagent.diagnostics.diagnose import diagnose_message
 from sfagent.errors import ValidationFailed
-from sfagent.nlu.understand import Understanding
 from sfagent.outbox.service import enqueue
 from sfagent.pipeline.turn import Action, PipelineContext, Turn
 from sfagent.responder.diagnosis import compose_diagnosis_reply
+
+if TYPE_CHECKING:
+    from sfagent.nlu.understand import Understanding
 
 Stage = Callable[[Turn, PipelineContext], Awaitable[None]]
 

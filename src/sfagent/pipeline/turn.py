@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.conversations.models import Conversation, Message
 from sfagent.diagnostics.diagnose import Diagnosis
-from sfagent.nlu.understand import Understanding
 from sfagent.pipeline.nlu_runtime import NluRuntime
 from sfagent.tenancy.context import Tenant
+
+if TYPE_CHECKING:
+    from sfagent.nlu.understand import Understanding
 
 
 class Action(enum.StrEnum):
