@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sfagent.diagnostics.errors import match_error
@@ -34,6 +34,11 @@ LIMIT_WEIGHT = 0.5
 ENDPOINT_WEIGHT = 0.4
 CODE_WEIGHT = 0.3
 FEATURE_WEIGHT = 0.25
+# A confident intent knows its category better than a catalogue entry filed from another angle
+# (an OAuth `invalid_grant` is an API-integration problem to someone building an integration):
+# past this confidence, evidence counts at half weight.
+CONFIDENT_INTENT = 0.9
+CONFIDENT_EVIDENCE_SCALE = 0.5
 # The out-of-scope mass says "none of the known intents", not "about something else": it
 # counts for `other` at half weight, so evidence can still name the category.
 OUT_OF_SCOPE_SHARE = 0.5
@@ -148,7 +153,7 @@ def predict_category(
     intent_mass = _intent_mass(intent_probabilities, catalog)
     for name, mass in intent_mass.items():
         scores[name] += mass
-    evidence = _content_evidence(text, entities)
+    evidence = _content_evidence(text, entities, _evidence_scale(intent_probabilities))
     for piece in evidence:
         scores[piece.category] += piece.weight
     winner = max(scores, key=lambda name: (scores[name], name == OTHER)) if scores else OTHER
@@ -177,9 +182,17 @@ def _intent_mass(probabilities: Mapping[str, float], catalog: IntentCatalog) -> 
     return mass
 
 
-def _content_evidence(text: str, entities: Sequence[Entity]) -> list[CategoryEvidence]:
-    found = [*_error_evidence(text), *_entity_evidence(entities)]
-    return _once_per_source_and_category(found)
+def _evidence_scale(probabilities: Mapping[str, float]) -> float:
+    in_scope = [p for intent, p in probabilities.items() if intent != OUT_OF_SCOPE_INTENT]
+    confident = bool(in_scope) and max(in_scope) >= CONFIDENT_INTENT
+    return CONFIDENT_EVIDENCE_SCALE if confident else 1.0
+
+
+def _content_evidence(
+    text: str, entities: Sequence[Entity], scale: float
+) -> list[CategoryEvidence]:
+    found = _once_per_source_and_category([*_error_evidence(text), *_entity_evidence(entities)])
+    return [replace(piece, weight=piece.weight * scale) for piece in found]
 
 
 def _error_evidence(text: str) -> Iterable[CategoryEvidence]:

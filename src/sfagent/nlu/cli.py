@@ -72,7 +72,12 @@ def train_command(
     data: Annotated[Path, typer.Option("--data", help="Training data: .jsonl or .csv.")],
     out: Annotated[Path, typer.Option("--out", help="Directory to write the model to.")],
     semantic: Annotated[
-        bool, typer.Option("--semantic", help="Add MiniLM sentence embeddings.")
+        bool,
+        typer.Option(
+            "--semantic",
+            help="Add static sentence embeddings distilled from MiniLM "
+            "(the semantic extra is needed once, to build the table).",
+        ),
     ] = False,
     split: SplitOption = None,
     as_json: JsonFlag = False,

@@ -9,7 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sfagent.nlu.intents import Example, IntentModel, IntentModelError, data_sha256
+from sfagent.nlu.intents import (
+    Example,
+    IntentConfig,
+    IntentModel,
+    IntentModelError,
+    data_sha256,
+)
 
 from .conftest import HashingEncoder
 
@@ -29,8 +35,9 @@ def test_round_trip_gives_identical_predictions(model: IntentModel, tmp_path: Pa
     assert loaded.threshold == model.threshold
 
 
-def test_round_trip_with_embeddings(examples: list[Example], tmp_path: Path) -> None:
-    model = IntentModel.train(examples, encoder=HashingEncoder())
+def test_round_trip_with_embeddings_and_neighbours(examples: list[Example], tmp_path: Path) -> None:
+    config = IntentConfig(neighbour_weight=0.5)
+    model = IntentModel.train(examples, config=config, encoder=HashingEncoder())
     loaded = IntentModel.load(model.save(tmp_path / "model"), encoder=HashingEncoder())
     assert np.array_equal(model.probabilities(PROBES[:3]), loaded.probabilities(PROBES[:3]))
 

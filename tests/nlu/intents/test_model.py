@@ -87,8 +87,10 @@ def test_two_intents_without_oos_train_a_binary_model() -> None:
 
 
 def test_embeddings_and_neighbours_join_the_lexical_features(examples: list[Example]) -> None:
-    model = IntentModel.train(examples, encoder=HashingEncoder())
+    config = IntentConfig(neighbour_weight=0.5)
+    model = IntentModel.train(examples, config=config, encoder=HashingEncoder())
     assert model.semantic
+    assert model.info["config"]["neighbour_weight"] == 0.5
     assert model.predict("I forgot my password").intent == "password_reset"
 
 

@@ -6,7 +6,6 @@ file's SHA-256 is checked against the manifest, so a damaged or altered file is 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from sfagent.nlu.intents.features import LexicalFeaturizer
 from sfagent.nlu.intents.head import LinearHead
 from sfagent.nlu.intents.neighbours import NeighbourVotes
 from sfagent.nlu.intents.semantic import SentenceEncoder
+from sfagent.nlu.intents.static import STATIC_ENCODER, STATIC_FILES, StaticEncoder, file_sha256
 from sfagent.nlu.intents.training import TrainedParts
 
 FORMAT = "sfagent-intent-model"
@@ -33,11 +33,15 @@ VOCABULARY = "vocabulary.json"
 
 @dataclass(frozen=True, slots=True)
 class LoadedArtifact:
-    """What a model directory holds: fitted parts, the encoder it needs, its manifest."""
+    """What a model directory holds: fitted parts, the encoder it needs, its manifest.
+
+    `encoder` is set when the directory carries its encoder (a static embedding table).
+    """
 
     parts: TrainedParts
     encoder_name: str | None
     info: dict[str, Any]
+    encoder: StaticEncoder | None = None
 
 
 def library_versions() -> dict[str, str]:
@@ -66,6 +70,10 @@ def save_artifact(
     (directory / VOCABULARY).write_text(json.dumps(vocabularies, ensure_ascii=False))
     with (directory / PARAMETERS).open("wb") as handle:
         np.savez_compressed(handle, allow_pickle=False, **arrays)
+    files = [VOCABULARY, PARAMETERS]
+    if isinstance(encoder, StaticEncoder):
+        # The table travels with the model, so loading it needs neither the extra nor a cache.
+        files += encoder.save(directory)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -76,7 +84,7 @@ def save_artifact(
         "encoder": _encoder_entry(encoder),
         "neighbours": parts.neighbours.settings() if parts.neighbours else None,
         "libraries": library_versions(),
-        "files": {name: _sha256(directory / name) for name in (VOCABULARY, PARAMETERS)},
+        "files": {name: file_sha256(directory / name) for name in files},
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return directory
@@ -85,22 +93,39 @@ def save_artifact(
 def load_artifact(directory: Path) -> LoadedArtifact:
     """Read and verify a model directory written by `save_artifact`."""
     manifest = _read_manifest(directory)
-    for name in (VOCABULARY, PARAMETERS):
-        expected = manifest.get("files", {}).get(name)
-        if not (directory / name).is_file():
-            raise IntentModelError(f"{directory}: {name} is missing")
-        if expected != _sha256(directory / name):
-            raise IntentModelError(f"{directory}: {name} does not match its checksum (corrupt)")
+    entry = manifest.get("encoder")
+    _verify_files(directory, manifest, stores_encoder=bool(entry and entry.get("stored")))
     try:
         vocabularies = json.loads((directory / VOCABULARY).read_text())
         with np.load(directory / PARAMETERS, allow_pickle=False) as stored:
             arrays: dict[str, NDArray[Any]] = {name: stored[name] for name in stored.files}
         parts = _parts(manifest, vocabularies, arrays)
+        encoder = _stored_encoder(directory, entry)
     except (KeyError, ValueError, TypeError, OSError) as error:
         raise IntentModelError(f"{directory}: model files are corrupt ({error})") from error
     info = {key: value for key, value in manifest.items() if key != "files"}
-    encoder = manifest.get("encoder")
-    return LoadedArtifact(parts, encoder["name"] if encoder else None, info)
+    return LoadedArtifact(parts, entry["name"] if entry else None, info, encoder)
+
+
+def _verify_files(directory: Path, manifest: dict[str, Any], *, stores_encoder: bool) -> None:
+    listed = manifest.get("files", {})
+    required = [VOCABULARY, PARAMETERS] + (list(STATIC_FILES) if stores_encoder else [])
+    for name in required:
+        if not (directory / name).is_file():
+            raise IntentModelError(f"{directory}: {name} is missing")
+        if listed.get(name) != file_sha256(directory / name):
+            raise IntentModelError(f"{directory}: {name} does not match its checksum (corrupt)")
+
+
+def _stored_encoder(directory: Path, entry: dict[str, Any] | None) -> StaticEncoder | None:
+    if not entry or not entry.get("stored"):
+        return None
+    if entry["name"] != STATIC_ENCODER:
+        raise ValueError(f"unknown stored encoder {entry['name']!r}")
+    encoder = StaticEncoder.load(directory, str(entry["version"]))
+    if encoder.dimension != int(entry["dimension"]):
+        raise ValueError("the embedding table does not match the manifest's dimension")
+    return encoder
 
 
 def _read_manifest(directory: Path) -> dict[str, Any]:
@@ -172,12 +197,9 @@ def _neighbours(
 def _encoder_entry(encoder: SentenceEncoder | None) -> dict[str, Any] | None:
     if encoder is None:
         return None
-    return {"name": encoder.name, "version": encoder.version, "dimension": encoder.dimension}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return {
+        "name": encoder.name,
+        "version": encoder.version,
+        "dimension": encoder.dimension,
+        "stored": isinstance(encoder, StaticEncoder),
+    }

@@ -12,10 +12,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sfagent.nlu.intents import artifact
+from sfagent.nlu.intents.cache import default_cache_dir
 from sfagent.nlu.intents.calibration import reject_out_of_scope, softmax
 from sfagent.nlu.intents.data import OOS_LABEL, Example, data_sha256
 from sfagent.nlu.intents.errors import IntentModelError
 from sfagent.nlu.intents.semantic import MINILM_PACKAGE, MiniLMEncoder, SentenceEncoder
+from sfagent.nlu.intents.static import static_encoder
 from sfagent.nlu.intents.training import IntentConfig, ProgressCallback, TrainedParts, train_parts
 
 
@@ -74,10 +76,15 @@ class IntentModel:
         encoder: SentenceEncoder | None = None,
         progress: ProgressCallback | None = None,
     ) -> IntentModel:
-        """Train on labelled examples; `semantic` adds MiniLM sentence embeddings."""
+        """Train on labelled examples; `semantic` adds MiniLM-distilled static embeddings.
+
+        The static table is built from MiniLM once into `default_cache_dir()` (that step
+        needs the `semantic` extra); pass `encoder=MiniLMEncoder()` for full MiniLM, which
+        is slightly more accurate but far slower per message.
+        """
         settings = config or IntentConfig()
         if semantic and encoder is None:
-            encoder = MiniLMEncoder()
+            encoder = static_encoder(default_cache_dir())
         parts = train_parts(examples, settings, encoder, progress)
         info = {
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -152,6 +159,8 @@ class IntentModel:
         loaded = artifact.load_artifact(Path(directory))
         if loaded.encoder_name is None:
             return cls(loaded.parts, None, loaded.info)
+        if encoder is None and loaded.encoder is not None:
+            return cls(loaded.parts, loaded.encoder, loaded.info)
         if encoder is None:
             if loaded.encoder_name != MINILM_PACKAGE:
                 raise IntentModelError(

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-import os
+import hashlib
+import json
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
+from sklearn import __version__ as sklearn_version  # type: ignore[import-untyped]
+
 from sfagent.nlu.intents.artifact import FORMAT_VERSION, MANIFEST
+from sfagent.nlu.intents.cache import CACHE_VARIABLE, default_cache_dir
 from sfagent.nlu.intents.data import data_sha256, load_examples
 from sfagent.nlu.intents.errors import IntentModelError
 from sfagent.nlu.intents.model import IntentModel
-from sfagent.nlu.intents.training import ProgressCallback
+from sfagent.nlu.intents.training import IntentConfig, ProgressCallback
+
+__all__ = [
+    "CACHE_VARIABLE",
+    "default_cache_dir",
+    "packaged_model_path",
+    "shipped_data_path",
+    "shipped_model",
+]
 
 NLU_PACKAGE = Path(__file__).resolve().parents[1]
-CACHE_VARIABLE = "SFAGENT_NLU_CACHE"
 # Rows of this split are held out for evaluation and never reach the shipped model.
 HELD_OUT_SPLIT = "test"
 
@@ -29,33 +41,39 @@ def packaged_model_path() -> Path:
     return NLU_PACKAGE / "data" / "intent_model"
 
 
-def default_cache_dir() -> Path:
-    """$SFAGENT_NLU_CACHE, else $XDG_CACHE_HOME/sfagent/nlu, else ~/.cache/sfagent/nlu."""
-    if configured := os.environ.get(CACHE_VARIABLE):
-        return Path(configured).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "sfagent" / "nlu"
-
-
 def shipped_model(
     cache_dir: Path | None = None, *, progress: ProgressCallback | None = None
 ) -> IntentModel:
-    """The packaged model, else the one trained from the shipped data (cached by data hash)."""
+    """The packaged model, else the one trained from the shipped data (cached; see cache_key)."""
     if (packaged_model_path() / MANIFEST).is_file():
         return IntentModel.load(packaged_model_path())
     data = shipped_data_path()
     if not data.is_file():
         raise IntentModelError(f"no shipped intent model or training data in {data.parent}")
     examples = [e for e in load_examples(data) if e.split != HELD_OUT_SPLIT]
-    target = (cache_dir or default_cache_dir()) / f"v{FORMAT_VERSION}-{data_sha256(examples)}"
+    config = IntentConfig()
+    target = (cache_dir or default_cache_dir()) / cache_key(data_sha256(examples), config)
     if (target / MANIFEST).is_file():
         try:
             return IntentModel.load(target)
         except IntentModelError:
             shutil.rmtree(target, ignore_errors=True)  # damaged cache: train it again
-    model = IntentModel.train(examples, progress=progress)
-    _save_atomically(model, target)
+    model = IntentModel.train(examples, config=config, progress=progress)
+    try:
+        _save_atomically(model, target)
+    except OSError as error:
+        # A read-only home or a full disk costs the next start a retraining, nothing more.
+        warnings.warn(f"could not cache the intent model in {target}: {error}", stacklevel=2)
     return model
+
+
+def cache_key(data_hash: str, config: IntentConfig) -> str:
+    """The cache entry of a model: a new one whenever data, settings or scikit-learn change."""
+    recipe = json.dumps(
+        {"data": data_hash, "config": config.as_dict(), "sklearn": sklearn_version},
+        sort_keys=True,
+    )
+    return f"v{FORMAT_VERSION}-{hashlib.sha256(recipe.encode()).hexdigest()[:32]}"
 
 
 def _save_atomically(model: IntentModel, target: Path) -> None:

@@ -1,0 +1,146 @@
+"""Static (MiniLM-distilled) embeddings: tokenizer, encoder, caching and model round trips."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from sfagent.nlu.intents import (
+    Example,
+    IntentModel,
+    IntentModelError,
+    SemanticUnavailable,
+    StaticEncoder,
+    static_encoder,
+)
+from sfagent.nlu.intents import static as static_module
+from sfagent.nlu.intents.wordpiece import WordPieceTokenizer, split_words
+
+PIECES = ["[PAD]", "[UNK]", "reset", "my", "pass", "##word", "export", "data", "!", "cafe", ","]
+PROBES = ["reset my password", "export the data!", "zzzz", "", "Café, password"]
+
+
+def hashed_table(pieces: list[str], dimension: int = 16) -> NDArray[np.float32]:
+    """A deterministic table: each piece's row seeded from its text."""
+    rows = [
+        np.random.default_rng(int(hashlib.sha256(piece.encode()).hexdigest()[:8], 16)).normal(
+            size=dimension
+        )
+        for piece in pieces
+    ]
+    return np.array(rows, dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def encoder(examples: list[Example]) -> StaticEncoder:
+    words = sorted({w for e in examples for w in split_words(e.text)} | set(PIECES))
+    return StaticEncoder(words, hashed_table(words), version="test")
+
+
+def test_words_are_split_on_punctuation_and_lowercased_without_accents() -> None:
+    assert split_words("Café, naïve—OK?") == ["cafe", ",", "naive", "—", "ok", "?"]
+
+
+def test_pieces_are_matched_longest_first_and_unknown_words_dropped() -> None:
+    tokenizer = WordPieceTokenizer(PIECES)
+    ids = tokenizer.ids("Reset my PASSWORD, qqq!")
+    assert [PIECES[i] for i in ids] == ["reset", "my", "pass", "##word", ",", "!"]
+
+
+def test_tokenizer_matches_the_minilm_tokenizer() -> None:
+    if importlib.util.find_spec("tokenizers") is None:
+        pytest.skip("tokenizers is not installed")
+    if importlib.util.find_spec(static_module.MINILM_MODULE) is None:
+        pytest.skip("the packaged MiniLM vocabulary is not installed")
+    weights = importlib.import_module(static_module.MINILM_MODULE)
+    tokenizers = importlib.import_module("tokenizers")
+    path = Path(weights.get_model_path())
+    reference = tokenizers.Tokenizer.from_file(str(path / "tokenizer.json"))
+    reference.no_padding()
+    reference.no_truncation()
+    ours = WordPieceTokenizer((path / "vocab.txt").read_text(encoding="utf-8").splitlines())
+    texts = [
+        "My Apex trigger throws System.NullPointerException: de-reference a null object",
+        "Café naïve résumé — “quotes” 你好 x\u200by can't won't $100.50",
+        "a" * 150 + " ok",
+    ]
+    unknown = reference.token_to_id("[UNK]")
+    for text in texts:
+        expected = [i for i in reference.encode(text, add_special_tokens=False).ids if i != unknown]
+        assert ours.ids(text) == expected
+
+
+def test_vectors_are_unit_length_and_unknown_text_is_zero(encoder: StaticEncoder) -> None:
+    vectors = encoder.encode(["reset my password", "qqqq zzzz", "export data"])
+    assert vectors.shape == (3, encoder.dimension)
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors[[0, 2]], axis=1), 1.0, atol=1e-5)
+    assert not vectors[1].any()
+
+
+def test_vector_is_the_mean_of_its_pieces() -> None:
+    table = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
+    encoder = StaticEncoder(["a", "b", "c"], table, version="test")
+    assert np.allclose(encoder.encode(["a b"])[0], [2**-0.5, 2**-0.5])
+
+
+def test_model_with_static_embeddings_loads_without_being_given_an_encoder(
+    examples: list[Example], encoder: StaticEncoder, tmp_path: Path
+) -> None:
+    model = IntentModel.train(examples, encoder=encoder)
+    loaded = IntentModel.load(model.save(tmp_path / "model"))
+    assert loaded.semantic
+    assert np.array_equal(model.probabilities(PROBES[:3]), loaded.probabilities(PROBES[:3]))
+    assert [model.predict(t, k=5) for t in PROBES] == [loaded.predict(t, k=5) for t in PROBES]
+
+
+def test_manifest_records_the_stored_static_encoder(
+    examples: list[Example], encoder: StaticEncoder, tmp_path: Path
+) -> None:
+    directory = IntentModel.train(examples, encoder=encoder).save(tmp_path / "model")
+    manifest = json.loads((directory / "manifest.json").read_text())
+    assert manifest["encoder"] == {
+        "name": "minilm-static",
+        "version": "test",
+        "dimension": encoder.dimension,
+        "stored": True,
+    }
+    assert {"table.npy", "pieces.txt"} <= set(manifest["files"])
+
+
+def test_altered_embedding_table_is_refused(
+    examples: list[Example], encoder: StaticEncoder, tmp_path: Path
+) -> None:
+    directory = IntentModel.train(examples, encoder=encoder).save(tmp_path / "model")
+    with (directory / "table.npy").open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(IntentModelError, match=r"table\.npy does not match its checksum"):
+        IntentModel.load(directory)
+
+
+def test_cached_table_is_used_without_the_extra(
+    encoder: StaticEncoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / f"minilm-static-r{static_module.RECIPE_VERSION}"
+    static_module._save_atomically(encoder, target)
+    monkeypatch.setattr(static_module, "semantic_available", lambda: False)
+    cached = static_encoder(tmp_path)
+    assert cached.version == "test"
+    assert np.array_equal(cached.encode(PROBES), encoder.encode(PROBES))
+
+
+def test_building_without_the_extra_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(static_module, "semantic_available", lambda: False)
+    monkeypatch.setenv("SFAGENT_NLU_CACHE", str(tmp_path))
+    with pytest.raises(SemanticUnavailable, match=r"pip install 'sfagent\[semantic\]'"):
+        static_encoder(tmp_path)
+    with pytest.raises(SemanticUnavailable):
+        IntentModel.train([Example("a", "x")] * 4, semantic=True)
