@@ -144,13 +144,19 @@ class Understander:
         model_dir: Path | None = None,
         *,
         cache_dir: Path | None = None,
+        semantic: bool = False,
         progress: ProgressCallback | None = None,
     ) -> Understander:
-        """From a model directory, else the shipped model (trained once, then cached)."""
+        """From a model directory, else the shipped model (trained once, then cached).
+
+        `semantic` trains the shipped model with the MiniLM-distilled static embeddings.
+        """
         model = (
             IntentModel.load(model_dir)
             if model_dir is not None
-            else shipped_model(cache_dir or default_cache_dir(), progress=progress)
+            else shipped_model(
+                cache_dir or default_cache_dir(), semantic=semantic, progress=progress
+            )
         )
         # PERSON/ORG need spaCy and its small English model; without them they are skipped.
         return cls(model, person_org=load_spacy_recognizer())
@@ -162,7 +168,9 @@ class Understander:
         code = [(e.start, e.end) for e in entities if e.type is EntityType.CODE]
         intent_text = intent_view(text, code)
         intent = _timed(timings, "intent", lambda: self._predict(intent_text))
-        spans = _timed(timings, "multi_intent", lambda: split_intents(intent_text, self.model))
+        spans = _timed(
+            timings, "multi_intent", lambda: split_intents(intent_text, self.model, whole=intent)
+        )
         category = _timed(
             timings,
             "category",

@@ -24,18 +24,20 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 # Every app in a process (tests build hundreds) shares one loaded model per location.
-_LOADED: dict[tuple[Path | None, Path | None], Understander] = {}
+_LOADED: dict[tuple[Path | None, Path | None, bool], Understander] = {}
 _LOAD_LOCK = threading.Lock()
 
 
-def load_understander(model_dir: Path | None, cache_dir: Path | None) -> Understander:
+def load_understander(
+    model_dir: Path | None, cache_dir: Path | None, semantic: bool = False
+) -> Understander:
     """The Understander for a model directory (None: the shipped model), loaded once."""
     from sfagent.nlu.understand import Understander
 
-    key = (model_dir, cache_dir)
+    key = (model_dir, cache_dir, semantic)
     with _LOAD_LOCK:
         if key not in _LOADED:
-            _LOADED[key] = Understander.load(model_dir, cache_dir=cache_dir)
+            _LOADED[key] = Understander.load(model_dir, cache_dir=cache_dir, semantic=semantic)
         return _LOADED[key]
 
 
@@ -45,6 +47,7 @@ class NluRuntime:
     def __init__(self, settings: Settings) -> None:
         self._model_dir = settings.nlu_model_dir
         self._cache_dir = settings.nlu_cache
+        self._semantic = settings.nlu_semantic
         self._timeout = settings.nlu_load_timeout_seconds
         self._loaded = anyio.Event()
         self._understander: Understander | None = None
@@ -59,7 +62,7 @@ class NluRuntime:
         """Load (or train and cache) the model in a worker thread; never raises."""
         try:
             self._understander = await anyio.to_thread.run_sync(
-                load_understander, self._model_dir, self._cache_dir
+                load_understander, self._model_dir, self._cache_dir, self._semantic
             )
             log.info("nlu.loaded", intents=len(self._understander.model.intents))
         except Exception as error:  # a broken model must not take the server down

@@ -57,3 +57,11 @@ def test_an_unwritable_cache_still_gives_a_model(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match="could not cache"):
         model = shipped_model(blocker)
     assert model.predict("I forgot my password").intent == "password_reset"
+
+
+def test_the_cache_key_changes_with_the_encoder() -> None:
+    lexical = cache_key("data", IntentConfig())
+    assert cache_key("data", IntentConfig(), "0.1.0-r1") != lexical
+    assert cache_key("data", IntentConfig(), "0.1.0-r2") != cache_key(
+        "data", IntentConfig(), "0.1.0-r1"
+    )

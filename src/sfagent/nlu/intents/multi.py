@@ -49,13 +49,19 @@ class IntentSpan:
 
 
 def split_intents(
-    text: str, model: IntentModel, *, min_confidence: float = 0.5, max_clauses: int = 8
+    text: str,
+    model: IntentModel,
+    *,
+    min_confidence: float = 0.5,
+    max_clauses: int = 8,
+    whole: IntentPrediction | None = None,
 ) -> list[IntentSpan]:
     """The intents in a message, one span each; a single span when it holds one intent.
 
     Clauses come from line breaks, semicolons, sentence ends and connectives (and, also, plus,
     another thing); pasted code is never cut. A clause that is out of scope, unsure (under
     `min_confidence`) or of the same intent as its neighbour is merged back into it.
+    `whole`, the caller's prediction for the whole text, saves predicting it again.
     """
     clauses = _clauses(text)
     if not clauses:
@@ -64,10 +70,11 @@ def split_intents(
         spans = _merge_until_stable(text, clauses, model, min_confidence)
         if len(spans) >= 2:
             return spans
-    whole = _trimmed(text, 0, len(text))
-    if whole is None:
+    bounds = _trimmed(text, 0, len(text))
+    if bounds is None:
         return []
-    return [_span(text, *whole, model.predict(text[whole[0] : whole[1]]))]
+    prediction = whole or model.predict(text[bounds[0] : bounds[1]])
+    return [_span(text, *bounds, prediction)]
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:

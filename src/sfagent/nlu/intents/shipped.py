@@ -16,6 +16,7 @@ from sfagent.nlu.intents.cache import CACHE_VARIABLE, default_cache_dir
 from sfagent.nlu.intents.data import data_sha256, load_examples
 from sfagent.nlu.intents.errors import IntentModelError
 from sfagent.nlu.intents.model import IntentModel
+from sfagent.nlu.intents.static import static_encoder
 from sfagent.nlu.intents.training import IntentConfig, ProgressCallback
 
 __all__ = [
@@ -42,7 +43,10 @@ def packaged_model_path() -> Path:
 
 
 def shipped_model(
-    cache_dir: Path | None = None, *, progress: ProgressCallback | None = None
+    cache_dir: Path | None = None,
+    *,
+    semantic: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> IntentModel:
     """The packaged model, else the one trained from the shipped data (cached; see cache_key)."""
     if (packaged_model_path() / MANIFEST).is_file():
@@ -52,13 +56,17 @@ def shipped_model(
         raise IntentModelError(f"no shipped intent model or training data in {data.parent}")
     examples = [e for e in load_examples(data) if e.split != HELD_OUT_SPLIT]
     config = IntentConfig()
-    target = (cache_dir or default_cache_dir()) / cache_key(data_sha256(examples), config)
+    cache = cache_dir or default_cache_dir()
+    # The static table needs the semantic extra once, to be built; afterwards numpy alone.
+    encoder = static_encoder(cache) if semantic else None
+    key = cache_key(data_sha256(examples), config, encoder.version if encoder else None)
+    target = cache / key
     if (target / MANIFEST).is_file():
         try:
             return IntentModel.load(target)
         except IntentModelError:
             shutil.rmtree(target, ignore_errors=True)  # damaged cache: train it again
-    model = IntentModel.train(examples, config=config, progress=progress)
+    model = IntentModel.train(examples, config=config, encoder=encoder, progress=progress)
     try:
         _save_atomically(model, target)
     except OSError as error:
@@ -67,10 +75,15 @@ def shipped_model(
     return model
 
 
-def cache_key(data_hash: str, config: IntentConfig) -> str:
-    """The cache entry of a model: a new one whenever data, settings or scikit-learn change."""
+def cache_key(data_hash: str, config: IntentConfig, encoder: str | None = None) -> str:
+    """The cache entry of a model: a new one whenever data, settings, encoder or sklearn change."""
     recipe = json.dumps(
-        {"data": data_hash, "config": config.as_dict(), "sklearn": sklearn_version},
+        {
+            "data": data_hash,
+            "config": config.as_dict(),
+            "encoder": encoder,
+            "sklearn": sklearn_version,
+        },
         sort_keys=True,
     )
     return f"v{FORMAT_VERSION}-{hashlib.sha256(recipe.encode()).hexdigest()[:32]}"
