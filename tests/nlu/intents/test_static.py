@@ -6,6 +6,7 @@ import hashlib
 import importlib.util
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -53,27 +54,50 @@ def test_pieces_are_matched_longest_first_and_unknown_words_dropped() -> None:
     assert [PIECES[i] for i in ids] == ["reset", "my", "pass", "##word", ",", "!"]
 
 
-def test_tokenizer_matches_the_minilm_tokenizer() -> None:
-    if importlib.util.find_spec("tokenizers") is None:
-        pytest.skip("tokenizers is not installed")
-    if importlib.util.find_spec(static_module.MINILM_MODULE) is None:
-        pytest.skip("the packaged MiniLM vocabulary is not installed")
-    weights = importlib.import_module(static_module.MINILM_MODULE)
+PARITY_TEXTS = [
+    "My Apex trigger throws System.NullPointerException: de-reference a null object",
+    "Café naïve résumé — “quotes” 你好 x\u200by can't won't $100.50",
+    "reset my password, export the data!! qqq unknownish words",
+    "a" * 150 + " ok",
+]
+
+
+def reference_tokenizer(vocabulary: list[str]) -> Any:
+    """BERT-uncased WordPiece as the `tokenizers` library runs it (MiniLM's configuration)."""
     tokenizers = importlib.import_module("tokenizers")
-    path = Path(weights.get_model_path())
-    reference = tokenizers.Tokenizer.from_file(str(path / "tokenizer.json"))
-    reference.no_padding()
-    reference.no_truncation()
-    ours = WordPieceTokenizer((path / "vocab.txt").read_text(encoding="utf-8").splitlines())
-    texts = [
-        "My Apex trigger throws System.NullPointerException: de-reference a null object",
-        "Café naïve résumé — “quotes” 你好 x\u200by can't won't $100.50",
-        "a" * 150 + " ok",
-    ]
+    reference = tokenizers.Tokenizer(
+        tokenizers.models.WordPiece(
+            {piece: index for index, piece in enumerate(vocabulary)},
+            unk_token="[UNK]",
+            max_input_chars_per_word=100,
+        )
+    )
+    reference.normalizer = tokenizers.normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=True
+    )
+    reference.pre_tokenizer = tokenizers.pre_tokenizers.BertPreTokenizer()
+    return reference
+
+
+def parity_vocabulary() -> list[str]:
+    """MiniLM's own vocabulary when the semantic extra is installed, else a small one."""
+    if importlib.util.find_spec(static_module.MINILM_MODULE) is not None:
+        weights = importlib.import_module(static_module.MINILM_MODULE)
+        path = Path(weights.get_model_path()) / "vocab.txt"
+        return path.read_text(encoding="utf-8").splitlines()
+    words = {w for text in PARITY_TEXTS for w in split_words(text)}
+    pieces = {"[PAD]", "[UNK]", "##s", "##ed", "##ing", "un", "##known", "##ish", "de", "re"}
+    return sorted(words | pieces | set(PIECES) | {"##" + w for w in words})
+
+
+def test_tokenizer_matches_the_reference_wordpiece_tokenizer() -> None:
+    vocabulary = parity_vocabulary()
+    reference = reference_tokenizer(vocabulary)
+    ours = WordPieceTokenizer(vocabulary)
     unknown = reference.token_to_id("[UNK]")
-    for text in texts:
+    for text in PARITY_TEXTS:
         expected = [i for i in reference.encode(text, add_special_tokens=False).ids if i != unknown]
-        assert ours.ids(text) == expected
+        assert ours.ids(text) == expected, text
 
 
 def test_vectors_are_unit_length_and_unknown_text_is_zero(encoder: StaticEncoder) -> None:
