@@ -49,7 +49,7 @@ class RedisBackplane:
                 if item.get("type") == "message":
                     yield str(item["data"])
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]
 
     async def ping(self) -> None:
         await self._redis.ping()
