@@ -36,6 +36,9 @@ from sfagent.conversations.tasks import (
 from sfagent.db.engine import create_engine, create_sessionmaker
 from sfagent.errors import SfagentError
 from sfagent.health import api as health_api
+from sfagent.kb import api as kb_api
+from sfagent.kb.store import KnowledgeStore
+from sfagent.knowledge import load_default_articles
 from sfagent.observability.logging import configure_logging
 from sfagent.observability.metrics import prepare_metrics_directory
 from sfagent.observability.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tenancy_api.router)
     app.include_router(conversations_api.router)
     app.include_router(analysis_api.router)
+    app.include_router(kb_api.router)
     return app
 
 
@@ -99,6 +103,9 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     # Engines that load models (NLU, embeddings) register here for /ready.
     state.loaded_models = set()
     state.nlu = NluRuntime(settings) if settings.nlu_enabled else None
+    state.knowledge = KnowledgeStore(
+        load_default_articles(), max_tenants=settings.kb_index_cache_tenants
+    )
     background = start_background_work(state.sessionmaker, backplane, settings)
     if state.nlu is not None:
         background.append(asyncio.create_task(state.nlu.load(), name="nlu-load"))

@@ -22,6 +22,9 @@ class TierLimits(BaseModel):
     max_message_length: int = Field(gt=0)
     retention_days: int = Field(gt=0)
     inactivity_timeout_minutes: int = Field(gt=0)
+    # Knowledge base: the tenant's own articles (defaults do not count) and one body's size.
+    kb_max_articles: int = Field(default=10_000, gt=0)
+    kb_max_article_chars: int = Field(default=200_000, gt=0)
 
 
 def _default_tiers() -> dict[str, TierLimits]:
@@ -33,6 +36,7 @@ def _default_tiers() -> dict[str, TierLimits]:
             max_message_length=5000,
             retention_days=30,
             inactivity_timeout_minutes=30,
+            kb_max_articles=1_000,
         ),
         "standard": TierLimits(
             requests_per_minute=1200,
@@ -49,6 +53,7 @@ def _default_tiers() -> dict[str, TierLimits]:
             max_message_length=20000,
             retention_days=2555,
             inactivity_timeout_minutes=30,
+            kb_max_articles=100_000,
         ),
     }
 
@@ -122,6 +127,14 @@ class Settings(BaseSettings):
     nlu_semantic: bool = False
     # How long a message waits for the model at start-up before it is handled without it.
     nlu_load_timeout_seconds: float = Field(default=120.0, gt=0)
+
+    # Knowledge base search: tenant indexes kept in memory per process (least recently used
+    # are dropped), the most results one search returns, and the longest query read.
+    kb_index_cache_tenants: int = Field(default=64, gt=0)
+    kb_search_max_results: int = Field(default=20, gt=0)
+    kb_query_max_chars: int = Field(default=2_000, gt=0)
+    # The most articles one POST /api/v1/kb/ingest may carry (the CLI sends batches of it).
+    kb_ingest_max_articles: int = Field(default=500, gt=0)
 
     worker_enabled: bool = True
     worker_poll_seconds: float = Field(default=1.0, gt=0)

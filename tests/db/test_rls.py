@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from sfagent.db import migrate
-from sfagent.db.engine import SET_TENANT_SQL, create_engine
+from sfagent.db.engine import SET_TENANT_SQL, bind_tenant, create_engine
 from tests.conftest import Harness, Stack, TenantHandle
 
 CONVERSATIONS = "/api/v1/conversations"
@@ -28,6 +28,10 @@ TENANT_TABLES = (
     "audit_log",
     "conversation_events",
     "idempotency_records",
+    "kb_articles",
+    "kb_article_versions",
+    "kb_article_stats",
+    "kb_corpus_states",
 )
 # Tables with an organization_id that are deliberately read across tenants: credentials
 # are looked up before the tenant is known, and workers claim jobs of every tenant.
@@ -64,6 +68,28 @@ INSERTS = {
         " VALUES (:id, :org, 'mallory', :id, 'POST', '/x', repeat('0', 64), 200, '{}'::jsonb,"
         " now(), now())"
     ),
+    "kb_articles": (
+        "INSERT INTO kb_articles (id, organization_id, slug, title, body, category, product,"
+        " tags, applies_to, error_ids, links, source, origin, status, version, content_hash,"
+        " revision, updated_by, created_at, updated_at) VALUES (:id, :org, :id, 'planted',"
+        " 'planted', 'other', '', '[]'::jsonb, 'all', '[]'::jsonb, '[]'::jsonb, '', 'api',"
+        " 'published', 1, repeat('0', 64), 999, 'mallory', now(), now())"
+    ),
+    "kb_article_versions": (
+        "INSERT INTO kb_article_versions (id, organization_id, article_id, version, title, body,"
+        " fields, content_hash, change, changed_by, created_at)"
+        " VALUES (:id, :org, :article_id, 999, 'planted', 'planted', '{}'::jsonb,"
+        " repeat('0', 64), 'updated', 'mallory', now())"
+    ),
+    "kb_article_stats": (
+        "INSERT INTO kb_article_stats (organization_id, slug, usage_count, helpful_count,"
+        " unhelpful_count, updated_at) VALUES (:org, :id, 0, 0, 0, now())"
+    ),
+    "kb_corpus_states": (
+        "INSERT INTO kb_corpus_states (organization_id, revision, watermarks, updated_at)"
+        " VALUES (:org, 1, '{}'::jsonb, now()) ON CONFLICT (organization_id)"
+        " DO UPDATE SET revision = kb_corpus_states.revision + 1"
+    ),
 }
 
 
@@ -77,6 +103,7 @@ def stack(postgres_stack: Stack) -> Stack:
 class Seeded:
     tenant: TenantHandle
     conversation_id: str
+    article_id: str
 
 
 async def seed(harness: Harness) -> Seeded:
@@ -95,7 +122,19 @@ async def seed(harness: Harness) -> Seeded:
         headers=tenant.headers,
     )
     assert posted.status_code == 200, posted.text
-    return Seeded(tenant, conversation_id)
+    article = {"slug": "seeded", "title": "Seeded", "body": "Seeded.", "category": "other"}
+    made = await harness.client.post("/api/v1/kb/articles", json=article, headers=tenant.headers)
+    assert made.status_code == 201, made.text
+    rated = await harness.client.post(
+        "/api/v1/kb/articles/seeded/feedback", json={"helpful": True}, headers=tenant.headers
+    )
+    assert rated.status_code == 200, rated.text
+    async with harness.app.state.sessionmaker() as session:
+        await bind_tenant(session, tenant.organization_id)
+        article_id = (
+            await session.execute(text("SELECT id FROM kb_articles WHERE slug = 'seeded'"))
+        ).scalar_one()
+    return Seeded(tenant, conversation_id, article_id)
 
 
 @pytest.fixture
@@ -230,7 +269,11 @@ async def test_insert_for_other_tenant_is_rejected_by_policy(
 ) -> None:
     victim = tenant_b.tenant.organization_id
     before = await stored_count(admin_engine, table, victim)
-    planted = {"id": str(uuid.uuid4()), "conversation_id": tenant_b.conversation_id}
+    planted = {
+        "id": str(uuid.uuid4()),
+        "conversation_id": tenant_b.conversation_id,
+        "article_id": tenant_b.article_id,
+    }
     statement = text(INSERTS[table]).bindparams(
         **{name: value for name, value in planted.items() if f":{name}" in INSERTS[table]}
     )

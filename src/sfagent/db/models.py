@@ -3,6 +3,7 @@
 from sfagent.conversations.models import Conversation, ConversationEvent, Message
 from sfagent.db.base import Base
 from sfagent.idempotency.models import IdempotencyRecord
+from sfagent.kb.models import KbArticle, KbArticleStats, KbArticleVersion, KbCorpusState
 from sfagent.outbox.models import OutboxJob
 from sfagent.security.models import AuditEntry
 from sfagent.tenancy.models import ApiKey, EndUser, Organization, StaffUser
@@ -15,6 +16,10 @@ __all__ = [
     "ConversationEvent",
     "EndUser",
     "IdempotencyRecord",
+    "KbArticle",
+    "KbArticleStats",
+    "KbArticleVersion",
+    "KbCorpusState",
     "Message",
     "Organization",
     "OutboxJob",

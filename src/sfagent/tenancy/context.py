@@ -15,6 +15,8 @@ class Scope(enum.StrEnum):
     KEYS_MANAGE = "keys:manage"
     TENANT_READ = "tenant:read"
     DIAGNOSTICS_RUN = "diagnostics:run"
+    KB_READ = "kb:read"
+    KB_WRITE = "kb:write"
 
 
 class PrincipalKind(enum.StrEnum):
@@ -28,6 +30,7 @@ DEFAULT_API_KEY_SCOPES: tuple[Scope, ...] = (
     Scope.CONVERSATIONS_WRITE,
     Scope.TENANT_READ,
     Scope.DIAGNOSTICS_RUN,
+    Scope.KB_READ,
 )
 END_USER_SCOPES = frozenset({Scope.CONVERSATIONS_READ, Scope.CONVERSATIONS_WRITE})
 ROLE_SCOPES: dict[StaffRole, frozenset[Scope]] = {
@@ -39,9 +42,10 @@ ROLE_SCOPES: dict[StaffRole, frozenset[Scope]] = {
             Scope.CONVERSATIONS_WRITE,
             Scope.TENANT_READ,
             Scope.DIAGNOSTICS_RUN,
+            Scope.KB_READ,
         }
     ),
-    StaffRole.VIEWER: frozenset({Scope.CONVERSATIONS_READ, Scope.TENANT_READ}),
+    StaffRole.VIEWER: frozenset({Scope.CONVERSATIONS_READ, Scope.TENANT_READ, Scope.KB_READ}),
 }
 
 

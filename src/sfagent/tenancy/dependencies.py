@@ -77,3 +77,5 @@ ConversationsWrite = Annotated[Tenant, Depends(require(Scope.CONVERSATIONS_WRITE
 KeysManage = Annotated[Tenant, Depends(require(Scope.KEYS_MANAGE))]
 TenantRead = Annotated[Tenant, Depends(require(Scope.TENANT_READ))]
 DiagnosticsRun = Annotated[Tenant, Depends(require(Scope.DIAGNOSTICS_RUN))]
+KnowledgeRead = Annotated[Tenant, Depends(require(Scope.KB_READ))]
+KnowledgeWrite = Annotated[Tenant, Depends(require(Scope.KB_WRITE))]

@@ -94,7 +94,7 @@ async def create_organization(
         session,
         organization_id=organization.id,
         name="default",
-        scopes=[*DEFAULT_API_KEY_SCOPES, Scope.KEYS_MANAGE],
+        scopes=[*DEFAULT_API_KEY_SCOPES, Scope.KEYS_MANAGE, Scope.KB_WRITE],
         actor=actor,
     )
     return organization, key

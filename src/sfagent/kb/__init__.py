@@ -1,0 +1,1 @@
+"""The knowledge base service: tenant articles in the database, search per tenant."""
