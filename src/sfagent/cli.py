@@ -28,10 +28,12 @@ from sfagent.db import migrate
 from sfagent.db.engine import create_engine, create_sessionmaker
 from sfagent.diagnostics.cli import analyze_app, eval_app
 from sfagent.errors import SfagentError
+from sfagent.kb.cli import kb_app
 from sfagent.nlu.cli import app as nlu_app
 from sfagent.observability.logging import configure_logging
 from sfagent.outbox import admin as outbox_admin
 from sfagent.outbox.models import JobStatus
+from sfagent.pipeline.eval_cli import answers_command
 from sfagent.tenancy import service as tenancy
 from sfagent.tenancy.auth import issue_end_user_token
 from sfagent.tenancy.context import DEFAULT_API_KEY_SCOPES
@@ -64,8 +66,11 @@ for sub, name in [
     (analyze_app, "analyze"),
     (eval_app, "eval"),
     (nlu_app, "nlu"),
+    (kb_app, "kb"),
 ]:
     app.add_typer(sub, name=name)
+
+eval_app.command("answers")(answers_command)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 OrgOption = Annotated[str, typer.Option("--org", help="Organization slug or id.")]

@@ -71,7 +71,7 @@ def test_full_fetch_maps_fields_and_converts_the_body(standin: SalesforceStandIn
     assert first.source == article_source(cpu_id) == f"salesforce:{cpu_id}"
     assert first.status == "published"
     assert first.version == 1
-    assert first.category == "salesforce-knowledge"
+    assert first.category == "other"
     assert first.body.startswith("## Why it happens\n\nApex hit the **CPU time** limit.")
     assert "- Move work to `Queueable`" in first.body
     assert "\nUNABLE_TO_LOCK_ROW\n" in first.body

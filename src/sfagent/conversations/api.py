@@ -11,6 +11,7 @@ from sfagent.conversations import service
 from sfagent.conversations.lifecycle import ConversationStatus
 from sfagent.conversations.schemas import (
     Channel,
+    Citation,
     ConversationCreate,
     ConversationOut,
     ConversationPage,
@@ -69,6 +70,7 @@ def message_response(
         processing_time_ms=turn.processing_time_ms,
         stage_timings_ms=dict(turn.timings_ms),
         diagnostics=turn.diagnostics[0] if turn.diagnostics else None,
+        citations=[Citation(**citation) for citation in turn.citations],
         created_at=turn.reply_message.created_at,
     )
 
@@ -142,6 +144,7 @@ async def post_message(
             conversation_id=conversation_id,
             content=body.content,
             nlu=request.app.state.nlu,
+            knowledge=request.app.state.knowledge,
         )
         return message_response(turn, conversation_id, state)
 

@@ -81,6 +81,13 @@ class ConversationOut(BaseModel):
     greeting: MessageOut | None = None
 
 
+class Citation(BaseModel):
+    """A knowledge article the reply relied on."""
+
+    article_id: str
+    title: str
+
+
 class MessageResponse(BaseModel):
     """The assistant's reply to one posted message, and what the pipeline learned."""
 
@@ -110,6 +117,10 @@ class MessageResponse(BaseModel):
         default=None,
         description="What the diagnostics engine found in the message: pasted artifacts, "
         "recognised errors, rule findings and the causes it named.",
+    )
+    citations: list[Citation] = Field(
+        default_factory=list,
+        description="Every knowledge article the reply used, in the order it cites them.",
     )
     created_at: datetime
 

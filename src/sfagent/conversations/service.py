@@ -22,6 +22,7 @@ from sfagent.conversations.transitions import transition
 from sfagent.db.base import utcnow
 from sfagent.db.pagination import decode_sequence_cursor, decode_time_cursor, encode_cursor
 from sfagent.errors import Conflict, NotFound, RateLimited
+from sfagent.kb.store import KnowledgeStore
 from sfagent.pipeline.nlu_runtime import NluRuntime
 from sfagent.pipeline.runner import run_pipeline
 from sfagent.pipeline.turn import PipelineContext, Turn
@@ -218,6 +219,7 @@ async def post_message(
     conversation_id: str,
     content: str,
     nlu: NluRuntime | None = None,
+    knowledge: KnowledgeStore | None = None,
 ) -> tuple[Turn, ConversationStatus]:
     """Run the user's message through the pipeline; return the turn and the new state."""
     repository = await _repository(session, tenant)
@@ -233,6 +235,7 @@ async def post_message(
         conversation=conversation,
         max_message_length=tenant.limits.max_message_length,
         nlu=nlu,
+        knowledge=knowledge,
     )
     await run_pipeline(turn, ctx)
     return turn, ConversationStatus(conversation.status)

@@ -310,6 +310,18 @@ async def ingest_articles(
     return report
 
 
+async def withdraw_imported(
+    session: AsyncSession, tenant: Tenant, row: KbArticle, *, imported_from: str
+) -> None:
+    """Archive an imported article its source withdrew, as that import (not as a person), so
+    a later republication updates it like any other import."""
+    repository = KnowledgeRepository(session, tenant.organization_id)
+    article = dataclasses.replace(to_article(row), status="archived")
+    actor = f"{IMPORT_ACTOR_PREFIX}{imported_from}"
+    await _save_change(repository, tenant, row, article, "withdrawn", actor=actor)
+    await _audit(session, tenant, "kb.article.withdrawn", row.slug, {"version": row.version})
+
+
 async def reindex(session: AsyncSession, tenant: Tenant) -> int:
     """Mark the tenant's corpus changed so every process rebuilds its index; the revision."""
     repository = KnowledgeRepository(session, tenant.organization_id)

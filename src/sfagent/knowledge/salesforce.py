@@ -118,7 +118,7 @@ class SalesforceKnowledgeSource:
         body_fields: Sequence[str] = ("Body__c",),
         article_object: str = "Knowledge__kav",
         language: str | None = "en_US",
-        category: str = "salesforce-knowledge",
+        category: str = "other",
         product: str = "",
     ) -> None:
         if not body_fields:

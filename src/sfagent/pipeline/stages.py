@@ -2,10 +2,11 @@
 
 The understand stage records what the message asks for (intents, support category, priority),
 what it names (entities), how the writer feels and in which language. The diagnose stage
-analyses pasted code, queries, logs and error text. When it names a
-cause with certainty, the reply explains it; otherwise, until understanding and retrieval
-exist, the decide stage hands the message to a person and the reply says so plainly:
-never an invented answer.
+analyses pasted code, queries, logs and error text; retrieve finds the tenant's best articles.
+decide answers when a diagnosis or well-matched articles support an answer, and otherwise
+(or when a person must decide: refunds, incidents, a request for a human) hands the
+conversation to a person. respond writes the grounded reply, citing its sources: never an
+invented answer.
 """
 
 from __future__ import annotations
@@ -22,9 +23,18 @@ from sfagent.conversations.transitions import transition
 from sfagent.db.base import utcnow
 from sfagent.diagnostics.diagnose import diagnose_message
 from sfagent.errors import ValidationFailed
+from sfagent.kb.service import record_usage
+from sfagent.knowledge import SearchFilters
 from sfagent.outbox.service import enqueue
+from sfagent.pipeline import policy
 from sfagent.pipeline.turn import Action, PipelineContext, Turn
-from sfagent.responder.diagnosis import compose_diagnosis_reply
+from sfagent.responder.composer import (
+    ComposedReply,
+    DialogueDecision,
+    ReplyRequest,
+    compose_reply,
+)
+from sfagent.responder.small_talk import small_talk_reply
 
 if TYPE_CHECKING:
     from sfagent.nlu.understand import Understanding
@@ -32,6 +42,20 @@ if TYPE_CHECKING:
 Stage = Callable[[Turn, PipelineContext], Awaitable[None]]
 
 HANDOFF_JOB = "conversations.handoff_requested"
+RETRIEVED_ARTICLES = 5
+# A pasted 20,000-character log is searched by its first part; the error lines lead it.
+RETRIEVAL_QUERY_CHARS = 4_000
+# Below this the composer's answer is too weakly supported to send without a person.
+MIN_ANSWER_CONFIDENCE = 0.3
+# Conversation slots the composer may mention, filled from the message's entities.
+SLOT_ENTITIES = {
+    "object": "SALESFORCE_OBJECT",
+    "field": "FIELD_NAME",
+    "error": "ERROR",
+    "api_version": "API_VERSION",
+    "record_id": "RECORD_ID",
+    "product": "PRODUCT",
+}
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -83,47 +107,131 @@ async def diagnose(turn: Turn, ctx: PipelineContext) -> None:
         turn.diagnostics = [diagnosis.summary()]
 
 
+async def retrieve(turn: Turn, ctx: PipelineContext) -> None:
+    """The tenant's best knowledge articles for the message, scoped to its API version."""
+    if ctx.knowledge is None:
+        return
+    query = turn.content[:RETRIEVAL_QUERY_CHARS]
+    filters = SearchFilters(api_version=_api_version(turn))
+    turn.retrieved = await ctx.knowledge.search(
+        ctx.session, ctx.conversation.organization_id, query, k=RETRIEVED_ARTICLES, filters=filters
+    )
+    turn.sources = [
+        {
+            "article_id": found.hit.article_id,
+            "title": found.hit.title,
+            "score": found.hit.score,
+            "section": found.hit.section,
+            "origin": found.origin,
+        }
+        for found in turn.retrieved
+    ]
+
+
 async def decide(turn: Turn, ctx: PipelineContext) -> None:
-    """Answer when diagnostics named a cause; otherwise the message goes to a person."""
+    """Answer what the evidence supports; hand the rest to a person, saying why."""
     if turn.action is not None:
         return
-    already_with_person = (
-        ConversationStatus(ctx.conversation.status) is ConversationStatus.ESCALATED
-    )
-    if (
-        turn.diagnosis is not None
-        and turn.diagnosis.primary is not None
-        and not already_with_person
-    ):
+    if ConversationStatus(ctx.conversation.status) is ConversationStatus.ESCALATED:
+        _escalate(turn, "a person is already handling this conversation")
+        return
+    handoff = policy.handoff_needed(turn)
+    if handoff is not None:
+        _escalate(turn, handoff.reason)
+        return
+    if policy.is_small_talk(turn):
         turn.action = Action.ANSWER
+        turn.decision_reason = f"small talk: {turn.intent}"
+        return
+    composed = compose_reply(_reply_request(turn, DialogueDecision.answer()))
+    if turn.diagnosis is not None and turn.diagnosis.primary is not None:
+        turn.action, turn.composed = Action.ANSWER, composed
         turn.decision_reason = f"diagnosed: {turn.diagnosis.primary.title}"
         return
-    turn.action = Action.ESCALATE
-    turn.decision_reason = "no cause could be diagnosed with certainty; queued for a person"
+    if (
+        composed.grounded
+        and composed.confidence >= MIN_ANSWER_CONFIDENCE
+        and policy.knowledge_answer_allowed(turn)
+    ):
+        turn.action, turn.composed = Action.ANSWER, composed
+        turn.decision_reason = f"answered from {len(composed.citations)} article(s)"
+        return
+    _escalate(turn, "no diagnosis or knowledge article covers this with enough confidence")
 
 
 async def respond(turn: Turn, ctx: PipelineContext) -> None:
-    """Compose the reply for the decided action."""
+    """Compose the reply for the decided action, citing every source it used."""
     if turn.reply is not None:
         return
-    if turn.action is Action.ANSWER and turn.diagnosis is not None:
-        turn.reply = compose_diagnosis_reply(turn.diagnosis)
+    if turn.action is Action.ANSWER and turn.composed is None:
+        turn.reply = small_talk_reply(turn.intent or "")
+        turn.model_used = "small_talk"
+        turn.suggested_actions = ["ask_question"]
+        return
+    if turn.action is Action.ANSWER and turn.composed is not None:
+        _use(turn, turn.composed)
+        turn.model_used = "diagnostics" if turn.diagnosis and turn.diagnosis.primary else "composer"
         turn.suggested_actions = ["confirm_fixed", "still_failing", "talk_to_person"]
-        turn.model_used = "diagnostics"
         return
     reference = ctx.conversation.id.split("-")[0]
-    if ConversationStatus(ctx.conversation.status) is ConversationStatus.ESCALATED:
-        turn.reply = (
-            f"Added to your request (reference {reference}). The support engineer "
-            "handling it will see this message and reply here."
-        )
-    else:
-        turn.reply = (
-            f"Thanks, your message is recorded (reference {reference}). I could not "
-            "pin down the cause from it with certainty, so a support engineer will read "
-            "it and reply in this conversation."
-        )
+    decision = DialogueDecision.escalate(
+        reason=turn.decision_reason, next_step=_next_step(ctx, reference)
+    )
+    _use(turn, compose_reply(_reply_request(turn, decision)))
+    turn.model_used = "composer"
     turn.suggested_actions = ["add_details", "close_conversation"]
+
+
+def _escalate(turn: Turn, reason: str) -> None:
+    turn.action = Action.ESCALATE
+    turn.decision_reason = reason
+
+
+def _use(turn: Turn, composed: ComposedReply) -> None:
+    turn.composed = composed
+    turn.reply = composed.text
+    turn.citations = [{"article_id": aid, "title": title} for aid, title in composed.citations]
+
+
+def _reply_request(turn: Turn, decision: DialogueDecision) -> ReplyRequest:
+    return ReplyRequest.build(
+        turn.content,
+        diagnosis=turn.diagnosis,
+        sources=[(found.article, found.hit) for found in turn.retrieved],
+        slots=_slots(turn),
+        level=policy.technical_level(turn),
+        strategy=policy.emotional_strategy(turn),
+        decision=decision,
+    )
+
+
+def _slots(turn: Turn) -> dict[str, str]:
+    by_type: dict[str, list[str]] = turn.entities.get("by_type", {}) if turn.entities else {}
+    slots: dict[str, str] = {}
+    for slot, entity_type in SLOT_ENTITIES.items():
+        values = by_type.get(entity_type)
+        if values:
+            slots[slot] = values[0]
+    return slots
+
+
+def _api_version(turn: Turn) -> float | None:
+    by_type: dict[str, list[str]] = turn.entities.get("by_type", {}) if turn.entities else {}
+    for value in by_type.get("API_VERSION", []):
+        try:
+            return float(value.lstrip("vV"))
+        except ValueError:
+            continue
+    return None
+
+
+def _next_step(ctx: PipelineContext, reference: str) -> str:
+    if ConversationStatus(ctx.conversation.status) is ConversationStatus.ESCALATED:
+        return (
+            f"Your message is added to your request (reference {reference}); the support "
+            "engineer handling it will see it and reply here."
+        )
+    return f"A support engineer will read this conversation and reply here (reference {reference})."
 
 
 async def record(turn: Turn, ctx: PipelineContext) -> None:
@@ -169,6 +277,9 @@ async def record(turn: Turn, ctx: PipelineContext) -> None:
         "nlu": nlu_summary(turn.understanding) if turn.understanding else None,
         "diagnostics": turn.diagnostics,
         "sources": turn.sources,
+        "citations": turn.citations,
+        "reply_type": turn.composed.reply_type.value if turn.composed else None,
+        "response_confidence": turn.composed.confidence if turn.composed else None,
         "stage_timings_ms": dict(turn.timings_ms),
     }
     turn.reply_message = _message(ctx, sequence + 2, "assistant", turn.reply or "", now)
@@ -177,6 +288,12 @@ async def record(turn: Turn, ctx: PipelineContext) -> None:
     conversation.last_activity_at = now
     conversation.updated_at = now
     ctx.session.add_all([turn.user_message, turn.reply_message])
+    if turn.citations:
+        await record_usage(
+            ctx.session,
+            conversation.organization_id,
+            [citation["article_id"] for citation in turn.citations],
+        )
     await ctx.session.flush()
 
 
@@ -198,12 +315,13 @@ def _message(ctx: PipelineContext, sequence: int, role: str, content: str, now: 
     )
 
 
-# The order a message flows through. guard and retrieve arrive with the security and
-# knowledge capabilities, each as one line here.
+# The order a message flows through. guard arrives with the security capability, as one
+# line here.
 STAGES: list[tuple[str, Stage]] = [
     ("ingest", ingest),
     ("understand", understand),
     ("diagnose", diagnose),
+    ("retrieve", retrieve),
     ("decide", decide),
     ("respond", respond),
     ("record", record),

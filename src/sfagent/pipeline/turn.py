@@ -14,7 +14,9 @@ from sfagent.pipeline.nlu_runtime import NluRuntime
 from sfagent.tenancy.context import Tenant
 
 if TYPE_CHECKING:
+    from sfagent.kb.store import CorpusHit, KnowledgeStore
     from sfagent.nlu.understand import Understanding
+    from sfagent.responder.composer import ComposedReply
 
 
 class Action(enum.StrEnum):
@@ -40,11 +42,14 @@ class Turn:
     # diagnose / retrieve
     diagnosis: Diagnosis | None = None
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
+    retrieved: list[CorpusHit] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     # decide
     action: Action | None = None
     decision_reason: str | None = None
     # respond
+    composed: ComposedReply | None = None
+    citations: list[dict[str, str]] = field(default_factory=list)
     reply: str | None = None
     suggested_actions: list[str] = field(default_factory=list)
     model_used: str | None = None
@@ -71,3 +76,4 @@ class PipelineContext:
     conversation: Conversation
     max_message_length: int
     nlu: NluRuntime | None = None
+    knowledge: KnowledgeStore | None = None

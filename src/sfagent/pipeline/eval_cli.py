@@ -1,0 +1,89 @@
+"""`sfagent eval answers`: end-to-end answer quality on labelled customer questions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from sfagent.config import load_settings
+from sfagent.diagnostics.cli import fail
+from sfagent.pipeline.answer_run import run_answer_cases
+from sfagent.responder.answer_eval import (
+    AnswerCase,
+    AnswerCaseError,
+    AnswerOutcome,
+    AnswerScore,
+    load_answer_cases,
+    score_answers,
+)
+
+console = Console()
+SHIPPED_SETS = {"dev": "answers_dev.jsonl", "holdout": "answers_holdout.jsonl"}
+
+
+def answers_command(
+    path: Annotated[
+        str,
+        typer.Argument(help="A JSONL file of cases, or 'dev' / 'holdout' for the shipped sets."),
+    ] = "dev",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    show_failures: Annotated[int, typer.Option(help="How many failed cases to list.")] = 10,
+) -> None:
+    """Category accuracy, must-mention recall and escalation precision/recall of the replies."""
+    try:
+        cases = load_answer_cases(_resolve(path))
+    except (AnswerCaseError, OSError) as exc:
+        fail(str(exc))
+    score = _run(cases, quiet=as_json)
+    if as_json:
+        print(json.dumps(score.to_dict()))
+        return
+    _print_score(score, show_failures)
+
+
+def _resolve(path: str) -> Path:
+    if path in SHIPPED_SETS:
+        shipped = resources.files("sfagent") / "data" / "eval" / SHIPPED_SETS[path]
+        return Path(str(shipped))
+    return Path(path)
+
+
+def _run(cases: list[AnswerCase], *, quiet: bool) -> AnswerScore:
+    settings = load_settings()
+    with Progress(console=console, disable=quiet, transient=True) as progress:
+        task = progress.add_task("asking", total=len(cases))
+
+        def advance(_case: AnswerCase, _outcome: AnswerOutcome) -> None:
+            progress.advance(task)
+
+        outcomes = asyncio.run(run_answer_cases(cases, settings=settings, progress=advance))
+    return score_answers(cases, outcomes)
+
+
+def _print_score(score: AnswerScore, show_failures: int) -> None:
+    data = score.to_dict()
+    table = Table("measure", "value")
+    table.add_row("cases", str(score.total))
+    table.add_row("category accuracy", f"{score.category_accuracy:.1%}")
+    table.add_row("must-mention recall", f"{score.must_mention_recall:.1%}")
+    table.add_row("concept recall", f"{score.concept_recall:.1%}")
+    escalation = data["escalation"]
+    table.add_row("escalation precision", f"{escalation['precision']:.1%}")
+    table.add_row("escalation recall", f"{escalation['recall']:.1%}")
+    console.print(table)
+    for failure in score.failures[:show_failures]:
+        result = failure.to_dict()
+        console.print(
+            f"- {result['id']}: category {result['predicted_category']} "
+            f"(expected {result['expected_category']}), missing {result['missing']}, "
+            f"escalated {result['escalated']} (expected {result['should_escalate']})",
+            highlight=False,
+        )
