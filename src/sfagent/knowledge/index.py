@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import bm25s  # type: ignore[import-untyped]
 import numpy as np
@@ -13,12 +15,14 @@ from sfagent.knowledge.articles import Article
 from sfagent.knowledge.chunking import MAX_CHUNK_CHARS, Chunk, chunk_article
 from sfagent.knowledge.search import (
     DenseRetriever,
+    IncrementalDenseRetriever,
     SearchFilters,
     SearchHit,
     make_snippet,
     reciprocal_rank_fusion,
 )
-from sfagent.knowledge.tokens import is_code_like, query_terms, raw_tokens, tokenize
+from sfagent.knowledge.tokens import _RAW as RAW_TOKEN
+from sfagent.knowledge.tokens import expand, is_code_like, query_terms, raw_tokens
 
 # Field weighting by repetition: the title and tags describe the whole article, so every
 # chunk carries them, counted several times, ahead of its own text.
@@ -33,14 +37,31 @@ TITLE_CODE_BOOST = 2.0  # an error code, exception or API name from the title is
 # left to BM25 (which sees them TAG_REPEAT times): alone they are too weak to rank first.
 TAG_BOOST = 1.0
 RARE_TAG_SHARE = 0.05  # tags on more than this share of articles are too common to boost
-# Fusion weights: exact evidence is sparse but precise, so it counts as much as BM25.
+# Fusion weights: exact evidence is sparse but precise, so it counts as much as BM25. Dense
+# ranking is the weakest alone (see `sfagent eval kb`): it breaks ties and rescues queries
+# that share no word with their article, without overriding a clear lexical winner.
 BM25_WEIGHT = 1.0
 EXACT_WEIGHT = 1.0
-DENSE_WEIGHT = 1.0
+DENSE_WEIGHT = 0.7
 DENSE_CANDIDATES = 50
+# Only the best articles of the BM25 ranking enter the fusion: deeper ones cannot reach the
+# top k, and a common word would otherwise turn every search into a pass over the corpus.
+LEXICAL_CANDIDATES = 200
 CATALOG_MATCHES = 3
+# Surface words repeat endlessly across a corpus; their index terms are computed once.
+TERM_CACHE = 1 << 17
 
 ErrorMatcher = Callable[[str], Sequence[str]]
+
+
+@dataclass(slots=True)
+class _ExactLookup:
+    """Inverted maps for the exact-match boosts, rebuilt after a change (not per search)."""
+
+    error_ids: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)  # (aid, primary)
+    codes: dict[str, list[str]] = field(default_factory=dict)
+    # Rare multi-word tags as the phrase to look for, with one aid per occurrence of the tag.
+    rare_tags: dict[str, list[str]] = field(default_factory=dict)
 
 
 def catalog_error_ids(text: str) -> list[str]:
@@ -58,15 +79,29 @@ class KnowledgeIndex:
         max_chunk_chars: int = MAX_CHUNK_CHARS,
         dense: DenseRetriever | None = None,
         error_matcher: ErrorMatcher = catalog_error_ids,
+        use_lexical: bool = True,
+        use_exact: bool = True,
     ) -> None:
         self._max_chunk_chars = max_chunk_chars
         self._dense = dense
+        # Switches for ablation (`sfagent eval kb` measures each ranker on its own).
+        self._use_lexical = use_lexical
+        self._use_exact = use_exact
         self._error_matcher = error_matcher
         self._articles: dict[str, Article] = {}
         self._chunks: dict[str, list[Chunk]] = {}
         self._codes: dict[str, frozenset[str]] = {}
+        self._terms: dict[str, list[list[str]]] = {}  # article id -> index terms per chunk
+        self._chunk_by_id: dict[str, Chunk] = {}
         self._bm25: bm25s.BM25 | None = None
         self._bm25_chunks: list[Chunk] = []
+        self._owner_ids: list[str] = []  # article ids in BM25 order
+        self._owner_starts = np.zeros(0, dtype=np.int64)  # first BM25 row of each article
+        self._owner_sizes: list[int] = []  # its number of rows (chunks)
+        self._owner_position: dict[str, int] = {}
+        # Derived from the articles, dropped on every change (see `_changed`).
+        self._allowed: dict[SearchFilters, tuple[frozenset[str], np.ndarray]] = {}
+        self._exact: _ExactLookup | None = None
         for article in articles:
             self.upsert(article)
 
@@ -86,21 +121,40 @@ class KnowledgeIndex:
 
     def upsert(self, article: Article) -> None:
         """Add or replace one article."""
+        for old in self._chunks.get(article.id, ()):
+            self._chunk_by_id.pop(old.chunk_id, None)
         self._articles[article.id] = article
-        self._chunks[article.id] = chunk_article(article, max_chars=self._max_chunk_chars)
+        chunks = chunk_article(article, max_chars=self._max_chunk_chars)
+        self._chunks[article.id] = chunks
         self._codes[article.id] = _title_codes(article.title)
-        # bm25s builds immutable sparse matrices, so a change drops the matrix and the next
-        # search rebuilds it (milliseconds for a few thousand chunks); chunking is not redone.
-        self._bm25 = None
+        self._chunk_by_id.update((chunk.chunk_id, chunk) for chunk in chunks)
+        self._terms[article.id] = [self._indexed_tokens(article, chunk) for chunk in chunks]
+        if isinstance(self._dense, IncrementalDenseRetriever):
+            self._dense.set_chunks(article.id, chunks)
+        self._changed()
 
     def remove(self, article_id: str) -> bool:
         """Drop one article; False when it was not indexed."""
         if self._articles.pop(article_id, None) is None:
             return False
-        del self._chunks[article_id]
+        for old in self._chunks.pop(article_id):
+            self._chunk_by_id.pop(old.chunk_id, None)
         del self._codes[article_id]
-        self._bm25 = None
+        del self._terms[article_id]
+        if isinstance(self._dense, IncrementalDenseRetriever):
+            self._dense.set_chunks(article_id, ())
+        self._changed()
         return True
+
+    def _changed(self) -> None:
+        """Drop what is derived from the whole corpus; the next search rebuilds it.
+
+        bm25s builds immutable sparse matrices, so a change drops the matrix (the index terms
+        of unchanged articles are kept, so a rebuild is counting, not tokenising).
+        """
+        self._bm25 = None
+        self._allowed.clear()
+        self._exact = None
 
     def search(
         self, query: str, k: int = 5, filters: SearchFilters | None = None
@@ -108,72 +162,115 @@ class KnowledgeIndex:
         """The `k` best articles for `query`, one hit per article, best first."""
         if k < 1 or not query.strip():
             return []
-        filters = filters or SearchFilters()
-        allowed = {aid for aid, article in self._articles.items() if filters.allows(article)}
+        allowed, mask = self._allowed_articles(filters or SearchFilters())
         if not allowed:
             return []
         terms = query_terms(query)
-        lexical = self._lexical_chunks(terms, allowed)
+        lexical, rows = self._lexical_scores(terms, mask) if self._use_lexical else ({}, None)
         dense = self._dense_chunks(query, allowed)
-        exact = self._exact_scores(query, allowed)
+        exact = self._exact_scores(query, allowed) if self._use_exact else {}
         fused = reciprocal_rank_fusion(
             [
-                ({aid: score for aid, (_, score) in lexical.items()}, BM25_WEIGHT),
+                (lexical, BM25_WEIGHT),
                 (exact, EXACT_WEIGHT),
                 ({aid: score for aid, (_, score) in dense.items()}, DENSE_WEIGHT),
             ]
         )
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
         term_set = frozenset(terms)
-        return [self._hit(aid, score, lexical, dense, term_set) for aid, score in best]
+        return [self._hit(aid, score, rows, dense, term_set) for aid, score in best]
 
-    def _lexical_chunks(
-        self, terms: list[str], allowed: set[str]
-    ) -> dict[str, tuple[Chunk, float]]:
-        """BM25: each allowed article's best chunk and its score."""
+    def _allowed_articles(self, filters: SearchFilters) -> tuple[frozenset[str], np.ndarray]:
+        """Ids passing `filters`, and the same as a mask over BM25 owners (cached per filter)."""
+        cached = self._allowed.get(filters)
+        if cached is None:
+            self._retriever()  # the mask is laid out in the matrix's article order
+            allowed = frozenset(a.id for a in self._articles.values() if filters.allows(a))
+            mask = np.fromiter((aid in allowed for aid in self._owner_ids), dtype=bool)
+            if len(self._allowed) >= 64:  # filters come from requests: keep the cache small
+                self._allowed.clear()
+            cached = self._allowed[filters] = (allowed, mask)
+        return cached
+
+    def _lexical_scores(
+        self, terms: list[str], mask: np.ndarray
+    ) -> tuple[dict[str, float], np.ndarray]:
+        """BM25: the best allowed articles (each scored by its best chunk), and all row scores."""
         retriever = self._retriever()
         if retriever is None or not terms:
-            return {}
+            return {}, np.zeros(0)
         scores = np.asarray(retriever.get_scores(terms), dtype=np.float64)
-        best: dict[str, tuple[Chunk, float]] = {}
-        for position in np.flatnonzero(scores > 0):
-            chunk = self._bm25_chunks[int(position)]
-            score = float(scores[position])
-            held = best.get(chunk.article_id)
-            if chunk.article_id in allowed and (held is None or score > held[1]):
-                best[chunk.article_id] = (chunk, score)
-        return best
+        # Chunks are stored article by article, so each article's best is one segment's max.
+        best = np.maximum.reduceat(scores, self._owner_starts) if scores.size else scores
+        owners = np.flatnonzero((best > 0) & mask)
+        if owners.size > LEXICAL_CANDIDATES:
+            top = np.argpartition(-best[owners], LEXICAL_CANDIDATES - 1)[:LEXICAL_CANDIDATES]
+            owners = owners[top]
+        ids = self._owner_ids
+        return {ids[owner]: float(best[owner]) for owner in owners.tolist()}, scores
 
-    def _dense_chunks(self, query: str, allowed: set[str]) -> dict[str, tuple[Chunk, float]]:
+    def _lexical_chunk(self, article_id: str, scores: np.ndarray) -> Chunk | None:
+        """The article's earliest chunk with its best BM25 score (None: no row scored)."""
+        owner = self._owner_position.get(article_id)
+        if owner is None or scores.size == 0:
+            return None
+        start = int(self._owner_starts[owner])
+        segment = scores[start : start + self._owner_sizes[owner]]
+        row = int(np.argmax(segment))
+        return self._bm25_chunks[start + row] if segment[row] > 0 else None
+
+    def _dense_chunks(self, query: str, allowed: frozenset[str]) -> dict[str, tuple[Chunk, float]]:
         if self._dense is None:
             return {}
-        by_id = {chunk.chunk_id: chunk for aid in allowed for chunk in self._chunks[aid]}
         best: dict[str, tuple[Chunk, float]] = {}
         for chunk_id, score in self._dense.rank(query, DENSE_CANDIDATES):
-            chunk = by_id.get(chunk_id)
-            if chunk and score > 0 and chunk.article_id not in best:
-                best[chunk.article_id] = (chunk, score)
+            chunk = self._chunk_by_id.get(chunk_id)
+            if chunk and chunk.article_id in allowed and score > 0:
+                best.setdefault(chunk.article_id, (chunk, score))
         return best
 
-    def _exact_scores(self, query: str, allowed: set[str]) -> dict[str, float]:
+    def _exact_scores(self, query: str, allowed: frozenset[str]) -> dict[str, float]:
         """Summed exact-match boosts per allowed article (see the *_BOOST constants)."""
-        words = {token.text.lower() for token in raw_tokens(query)}
-        codes = {t.text.lower() for t in raw_tokens(query) if is_code_like(t.text)}
-        phrase = f" {' '.join(token.text.lower() for token in raw_tokens(query))} "
+        lookup = self._exact_lookup()
+        tokens = [token.text for token in raw_tokens(query)]
+        words = {token.lower() for token in tokens}
+        codes = {token.lower() for token in tokens if is_code_like(token)}
+        phrase = f" {' '.join(token.lower() for token in tokens)} "
         caught = list(self._error_matcher(query))
-        rare = self._rare_tags()
-        scores: dict[str, float] = {}
-        for aid in sorted(allowed):
-            article = self._articles[aid]
-            score = _catalog_boost(article.error_ids, caught)
-            score += ERROR_ID_BOOST * len(words.intersection(article.error_ids))
-            score += TITLE_CODE_BOOST * len(codes & self._codes[aid])
-            score += TAG_BOOST * sum(
-                1 for tag in article.tags if tag in rare and f" {tag.replace('-', ' ')} " in phrase
-            )
-            if score > 0:
-                scores[aid] = score
-        return scores
+        scores: defaultdict[str, float] = defaultdict(float)
+        for position, error_id in enumerate(caught):
+            for aid, primary in lookup.error_ids.get(error_id, ()):
+                scores[aid] += CATALOG_MATCH_BOOST / (1 + position)
+                if primary:
+                    scores[aid] += PRIMARY_ERROR_BONUS
+        for boost, found in (
+            (ERROR_ID_BOOST, Counter(a for w in words for a, _ in lookup.error_ids.get(w, ()))),
+            (TITLE_CODE_BOOST, Counter(a for code in codes for a in lookup.codes.get(code, ()))),
+            (
+                TAG_BOOST,
+                Counter(a for t, ids in lookup.rare_tags.items() if t in phrase for a in ids),
+            ),
+        ):
+            for aid, count in found.items():
+                scores[aid] += boost * count
+        return {aid: score for aid, score in scores.items() if score > 0 and aid in allowed}
+
+    def _exact_lookup(self) -> _ExactLookup:
+        if self._exact is None:
+            lookup = _ExactLookup()
+            for aid, article in self._articles.items():
+                for error_id in dict.fromkeys(article.error_ids):
+                    entry = (aid, article.error_ids[0] == error_id)
+                    lookup.error_ids.setdefault(error_id, []).append(entry)
+                for code in self._codes[aid]:
+                    lookup.codes.setdefault(code, []).append(aid)
+            rare = self._rare_tags()
+            for aid, article in self._articles.items():
+                for tag in article.tags:
+                    if tag in rare:
+                        lookup.rare_tags.setdefault(f" {tag.replace('-', ' ')} ", []).append(aid)
+            self._exact = lookup
+        return self._exact
 
     def _rare_tags(self) -> frozenset[str]:
         counts = Counter(tag for article in self._articles.values() for tag in set(article.tags))
@@ -183,30 +280,36 @@ class KnowledgeIndex:
     def _retriever(self) -> bm25s.BM25 | None:
         """The BM25 matrix, rebuilt here after any upsert or remove (correctness first)."""
         if self._bm25 is None and self._articles:
-            self._bm25_chunks = self.chunks()
-            corpus = [self._indexed_tokens(chunk) for chunk in self._bm25_chunks]
+            # Articles without a chunk (an empty body) have no rows: reduceat needs none empty.
+            self._owner_ids = [aid for aid in sorted(self._chunks) if self._chunks[aid]]
+            self._bm25_chunks = [c for aid in self._owner_ids for c in self._chunks[aid]]
+            self._owner_position = {aid: i for i, aid in enumerate(self._owner_ids)}
+            self._owner_sizes = [len(self._chunks[aid]) for aid in self._owner_ids]
+            self._owner_starts = np.cumsum([0, *self._owner_sizes[:-1]], dtype=np.int64)
+            corpus = [terms for aid in self._owner_ids for terms in self._terms[aid]]
             retriever = bm25s.BM25()
             retriever.index(corpus, show_progress=False)
             self._bm25 = retriever
         return self._bm25
 
-    def _indexed_tokens(self, chunk: Chunk) -> list[str]:
-        article = self._articles[chunk.article_id]
-        title = tokenize(article.title) * TITLE_REPEAT
-        tags = tokenize(" ".join(article.tags)) * TAG_REPEAT
-        return title + tags + tokenize(chunk.section) + tokenize(chunk.text)
+    def _indexed_tokens(self, article: Article, chunk: Chunk) -> list[str]:
+        title = _index_terms(article.title) * TITLE_REPEAT
+        tags = _index_terms(" ".join(article.tags)) * TAG_REPEAT
+        return title + tags + _index_terms(chunk.section) + _index_terms(chunk.text)
 
     def _hit(
         self,
         article_id: str,
         score: float,
-        lexical: dict[str, tuple[Chunk, float]],
+        rows: np.ndarray | None,
         dense: dict[str, tuple[Chunk, float]],
         terms: frozenset[str],
     ) -> SearchHit:
         article = self._articles[article_id]
-        found = lexical.get(article_id) or dense.get(article_id)
-        chunk = found[0] if found else self._chunks[article_id][0]
+        chunk = self._lexical_chunk(article_id, rows) if rows is not None else None
+        if chunk is None:
+            found = dense.get(article_id)
+            chunk = found[0] if found else self._chunks[article_id][0]
         snippet = make_snippet(chunk.text, chunk.start, terms)
         return SearchHit(
             article_id=article_id,
@@ -221,16 +324,20 @@ class KnowledgeIndex:
         )
 
 
+@lru_cache(maxsize=TERM_CACHE)
+def _word_terms(raw: str) -> tuple[str, ...]:
+    word = raw.strip("-.")  # as `raw_tokens` trims a match
+    return tuple(expand(word)) if word else ()
+
+
+def _index_terms(text: str) -> list[str]:
+    """`tokenize(text)` without offsets, each distinct word's terms computed once per process.
+
+    Indexing spends its time here: `raw_tokens` builds an object per word for highlighting,
+    which the index does not need.
+    """
+    return [term for raw in RAW_TOKEN.findall(text) for term in _word_terms(raw)]
+
+
 def _title_codes(title: str) -> frozenset[str]:
     return frozenset(token.text.lower() for token in raw_tokens(title) if is_code_like(token.text))
-
-
-def _catalog_boost(error_ids: Sequence[str], caught: Sequence[str]) -> float:
-    """Earlier catalog matches are likelier, so each later one counts for less."""
-    score = 0.0
-    for position, error_id in enumerate(caught):
-        if error_id in error_ids:
-            score += CATALOG_MATCH_BOOST / (1 + position)
-            if error_ids[0] == error_id:
-                score += PRIMARY_ERROR_BONUS
-    return score

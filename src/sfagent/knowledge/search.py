@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from functools import lru_cache
+from typing import Protocol, runtime_checkable
 
 from sfagent.knowledge.articles import Article, api_version_applies
+from sfagent.knowledge.chunking import Chunk
 from sfagent.knowledge.tokens import expand, raw_tokens
 
 # Cormack et al. (2009): k=60 damps the head of each ranking so no single ranker dominates.
@@ -27,6 +29,20 @@ class DenseRetriever(Protocol):
 
         Returns:
             `(chunk_id, score)` pairs, best first.
+        """
+        ...
+
+
+@runtime_checkable
+class IncrementalDenseRetriever(DenseRetriever, Protocol):
+    """A dense retriever the index keeps in step: told each article's chunks as they change."""
+
+    def set_chunks(self, article_id: str, chunks: Sequence[Chunk]) -> None:
+        """Replace the chunks of one article.
+
+        Args:
+            article_id: The article whose chunks changed.
+            chunks: Its chunks now; empty when the article was removed.
         """
         ...
 
@@ -108,7 +124,7 @@ def make_snippet(text: str, offset: int, terms: frozenset[str]) -> Snippet:
     hits = [
         (token.start, token.end, token.text)
         for token in raw_tokens(text)
-        if terms.intersection(expand(token.text))
+        if terms.intersection(_expanded(token.text))
     ]
     start, end = _window(text, [hit[0] for hit in hits])
     inside = [hit for hit in hits if hit[0] >= start and hit[1] <= end]
@@ -127,6 +143,12 @@ def make_snippet(text: str, offset: int, terms: frozenset[str]) -> Snippet:
         highlights=tuple((offset + a, offset + b) for a, b, _ in inside),
         matched_terms=tuple(sorted({word.lower() for _, _, word in inside})),
     )
+
+
+@lru_cache(maxsize=1 << 16)
+def _expanded(word: str) -> tuple[str, ...]:
+    """`expand(word)`, computed once per distinct word: snippets are made for every hit."""
+    return tuple(expand(word))
 
 
 def _window(text: str, positions: list[int]) -> tuple[int, int]:

@@ -1,0 +1,165 @@
+"""Dense ranking of the index's chunks by embedding cosine similarity, PyTorch optional.
+
+The default encoder is the NLU's static table distilled from MiniLM (a piece lookup and a
+mean, numpy only once the table is built); with the `semantic` extra the full MiniLM model
+can be used instead. The retriever is kept in step by `KnowledgeIndex` through `set_chunks`,
+so an upsert re-embeds that article's chunks only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sfagent.knowledge.articles import load_default_articles
+from sfagent.knowledge.chunking import Chunk
+from sfagent.nlu.intents.cache import default_cache_dir
+from sfagent.nlu.intents.semantic import MiniLMEncoder, SentenceEncoder
+from sfagent.nlu.intents.static import StaticEncoder, static_encoder
+from sfagent.nlu.intents.wordpiece import split_words
+
+EncoderKind = Literal["static", "minilm"]
+ENCODER_KINDS: tuple[EncoderKind, ...] = ("static", "minilm")
+# For ASCII text this splits exactly as BERT's pre-tokenizer does (letters and digits form
+# words, every other printable character is a word of its own), many times faster.
+_ASCII_WORD = re.compile(r"[a-z0-9]+|[^a-z0-9\s]")
+_ASCII_CONTROL = {code: None for code in (*range(0, 9), 11, 12, *range(14, 32), 127)}
+WORD_CACHE = 1 << 16
+
+
+class ChunkEmbeddings:
+    """Cosine top-k over L2-normalised chunk vectors; satisfies `IncrementalDenseRetriever`."""
+
+    def __init__(self, encoder: SentenceEncoder) -> None:
+        self.encoder = encoder
+        self._ids: dict[str, tuple[str, ...]] = {}  # article id -> its chunk ids
+        self._texts: dict[str, tuple[str, ...]] = {}  # article id -> what was embedded
+        self._vectors: dict[str, NDArray[np.float32]] = {}  # article id -> one row per chunk
+        # All rows stacked, rebuilt at the first search after a change.
+        self._matrix: NDArray[np.float32] | None = None
+        self._row_ids: list[str] = []
+
+    def __len__(self) -> int:
+        return sum(len(ids) for ids in self._ids.values())
+
+    def set_chunks(self, article_id: str, chunks: Sequence[Chunk]) -> None:
+        """Replace one article's chunks; unchanged text is not embedded again."""
+        if not chunks:
+            if self._ids.pop(article_id, None) is not None:
+                del self._texts[article_id]
+                del self._vectors[article_id]
+                self._matrix = None
+            return
+        ids = tuple(chunk.chunk_id for chunk in chunks)
+        texts = tuple(embedded_text(chunk) for chunk in chunks)
+        if self._texts.get(article_id) != texts:
+            self._vectors[article_id] = self._encode(texts)
+            self._texts[article_id] = texts
+        self._ids[article_id] = ids
+        self._matrix = None
+
+    def rank(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The `k` chunks closest to `query` as `(chunk_id, cosine)`, best first."""
+        matrix = self._stacked()
+        if k < 1 or matrix.shape[0] == 0 or not query.strip():
+            return []
+        scores = matrix @ self._encode((query,))[0]
+        if k < scores.shape[0]:
+            top = np.argpartition(-scores, k - 1)[:k]
+        else:
+            top = np.arange(scores.shape[0])
+        ordered = top[np.lexsort((top, -scores[top]))]
+        return [(self._row_ids[int(row)], float(scores[row])) for row in ordered]
+
+    def _stacked(self) -> NDArray[np.float32]:
+        if self._matrix is None:
+            order = sorted(self._ids)
+            self._row_ids = [chunk_id for aid in order for chunk_id in self._ids[aid]]
+            blocks = [self._vectors[aid] for aid in order]
+            self._matrix = (
+                np.vstack(blocks) if blocks else np.zeros((0, self.encoder.dimension), np.float32)
+            )
+        return self._matrix
+
+    def _encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        return np.ascontiguousarray(self.encoder.encode(list(texts)), dtype=np.float32)
+
+
+class WeightedStaticEncoder:
+    """The static MiniLM table pooled with idf weights: rare pieces ("callout", "cron") say
+    more about a text than "the" or "error" do. Satisfies `SentenceEncoder`.
+
+    Plain mean pooling lets frequent pieces dominate every vector; weighting each piece by its
+    inverse document frequency in a fixed reference corpus (the shipped knowledge base) keeps
+    the vectors of already-indexed chunks valid as a tenant's corpus grows.
+    """
+
+    def __init__(self, static: StaticEncoder, weights: NDArray[np.float32]) -> None:
+        if weights.shape != (static.table.shape[0],):
+            raise ValueError("one weight per vocabulary piece is needed")
+        self.name = f"{static.name}-idf"
+        self.version = static.version
+        self.dimension = static.dimension
+        self._table = static.table.astype(np.float32)
+        self._weights = weights.astype(np.float32)
+        self._pieces = lru_cache(maxsize=WORD_CACHE)(static.tokenizer.ids)
+
+    def piece_ids(self, text: str) -> list[int]:
+        """Vocabulary ids of `text`, as `WordPieceTokenizer.ids` gives them."""
+        if text.isascii():
+            words = _ASCII_WORD.findall(text.lower().translate(_ASCII_CONTROL))
+        else:
+            words = split_words(text)
+        return [piece for word in words for piece in self._pieces(word)]
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """One L2-normalised row per text (a zero row when no piece is known)."""
+        rows = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = self.piece_ids(text)
+            if ids:
+                weights = self._weights[ids]
+                rows[row] = weights @ self._table[ids]
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        rows /= np.where(norms > 0, norms, 1.0)
+        return rows
+
+
+def idf_weights(static: StaticEncoder, documents: Iterable[str]) -> NDArray[np.float32]:
+    """Per-piece log((N + 1) / (df + 0.5)) over `documents`; pieces never seen weigh most."""
+    counts = np.zeros(static.table.shape[0], dtype=np.float64)
+    total = 0
+    plain = WeightedStaticEncoder(static, np.ones(static.table.shape[0], dtype=np.float32))
+    for document in documents:
+        counts[np.unique(np.asarray(plain.piece_ids(document), dtype=np.int64))] += 1
+        total += 1
+    return np.log((total + 1) / (counts + 0.5)).astype(np.float32)
+
+
+def embedded_text(chunk: Chunk) -> str:
+    """What is embedded for a chunk: its title and section give the text its context."""
+    return "\n".join(part for part in (chunk.title, chunk.section, chunk.text) if part)
+
+
+def load_encoder(kind: EncoderKind = "static", cache_dir: Path | None = None) -> SentenceEncoder:
+    """The static MiniLM-distilled encoder (numpy only once built), or full MiniLM.
+
+    Raises `SemanticUnavailable` when the encoder needs the `semantic` extra and it is missing
+    (the static table needs it once, to be built into the NLU cache).
+    """
+    if kind == "minilm":
+        return MiniLMEncoder()
+    static = static_encoder(cache_dir or default_cache_dir())
+    reference = (f"{a.title}\n{a.body}" for a in load_default_articles())
+    return WeightedStaticEncoder(static, idf_weights(static, reference))
+
+
+def dense_retriever(kind: EncoderKind = "static", cache_dir: Path | None = None) -> ChunkEmbeddings:
+    """An empty `ChunkEmbeddings` over the chosen encoder, for `KnowledgeIndex(dense=...)`."""
+    return ChunkEmbeddings(load_encoder(kind, cache_dir))
