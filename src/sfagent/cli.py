@@ -29,6 +29,7 @@ from sfagent.db.engine import create_engine, create_sessionmaker
 from sfagent.diagnostics.cli import analyze_app, eval_app
 from sfagent.errors import SfagentError
 from sfagent.kb.cli import kb_app
+from sfagent.knowledge.eval_cli import kb_eval_command
 from sfagent.nlu.cli import app as nlu_app
 from sfagent.observability.logging import configure_logging
 from sfagent.outbox import admin as outbox_admin
@@ -71,6 +72,7 @@ for sub, name in [
     app.add_typer(sub, name=name)
 
 eval_app.command("answers")(answers_command)
+eval_app.command("kb")(kb_eval_command)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 OrgOption = Annotated[str, typer.Option("--org", help="Organization slug or id.")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sfagent.nlu.catalog import SUPPORT_CATEGORIES
 from tests.conftest import HarnessFactory
 
 MESSAGE = "I can't log in since we turned on SSO, SAML assertion invalid"
@@ -50,7 +51,10 @@ async def test_nlu_can_be_switched_off(make_harness: HarnessFactory) -> None:
         headers=tenant.headers,
     )
     assert reply.status_code == 200
-    assert reply.json()["category"] is None
+    body = reply.json()
+    assert body["intent"] is None and body["understanding"] is None
+    # Without the NLU, the category comes from the articles the message matched, if any.
+    assert body["category"] is None or body["category"] in SUPPORT_CATEGORIES
 
 
 async def test_understood_message_carries_category_and_intent(

@@ -398,7 +398,8 @@ def test_diagnosis_without_fix_or_code_gives_an_informational_reply() -> None:
 def test_diagnosis_comes_first_and_articles_support_it(index: KnowledgeIndex) -> None:
     req = request(index, SOQL_LOOP_MESSAGE, diagnose=True)
     reply = compose_reply(req)
-    assert reply.text.index("**Too many SOQL queries**") < reply.text.index("For more background")
+    # The diagnosis leads; the article about the same error follows it, cited.
+    assert reply.text.index("**Too many SOQL queries**") < reply.text.index("[1]")
     assert reply.citations[0][0] == "too-many-soql-queries"
 
 

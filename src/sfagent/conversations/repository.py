@@ -143,5 +143,16 @@ class MessageRepository:
         )
         return (await self.session.execute(statement)).scalars().all()
 
+    async def recent_user_actions(self, conversation_id: str, *, limit: int) -> list[str | None]:
+        """What the agent decided for the last `limit` user messages, newest first."""
+        statement = (
+            self.scoped()
+            .where(Message.conversation_id == conversation_id, Message.role == "user")
+            .order_by(Message.sequence.desc())
+            .limit(limit)
+        )
+        messages = (await self.session.execute(statement)).scalars().all()
+        return [(message.analysis or {}).get("action") for message in messages]
+
     def add(self, message: Message) -> None:
         self.session.add(message)

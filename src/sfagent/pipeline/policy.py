@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sfagent.nlu.catalog import SUPPORT_CATEGORIES
 from sfagent.pipeline.turn import Turn
 from sfagent.responder.composer import EmotionalStrategy, TechnicalLevel
 
@@ -20,41 +21,77 @@ HANDOFF_REASONS: dict[str, str] = {
 HANDOFF_INTENT_CONFIDENCE = 0.5
 SMALL_TALK_INTENTS = frozenset({"greeting", "thanks", "goodbye"})
 SMALL_TALK_CONFIDENCE = 0.7
+# Questions in a row the agent may ask before it hands the conversation to a person.
+MAX_CLARIFICATIONS = 2
+CLARIFYING_QUESTION = (
+    "I can only help with Salesforce questions. Which part of Salesforce is this about, "
+    "and what error or message do you see?"
+)
+CLARIFYING_OPTIONS = (
+    "an error message, Apex code or a debug log",
+    "logging in, users or access to records",
+    "importing, exporting or reporting on data",
+    "Flows, deployments or Lightning pages",
+    "billing, licences or your subscription",
+)
 # Words that mark a message a machine should not try to settle, whatever its intent.
 _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            r"\b(hacked|compromised|phish\w*|breach\w*|leak(ed|s)?|exposed|unauthori[sz]ed "
-            r"(access|login)|stolen)\b",
-            re.IGNORECASE,
+            r"\b(hacked|compromised|phish\w*|breach\w*|leak(ed|s)?|stolen|security incident|"
+            r"unauthori[sz]ed (access|login\w*)|(data|records?) (was|were|is|are|got) exposed|"
+            r"(secret|token|password|credential)s? .{0,60}\bpublic\b)",
+            re.IGNORECASE | re.DOTALL,
         ),
         "a possible security incident needs a person straight away",
     ),
     (
         re.compile(
-            r"\b(data loss|lost (all|our|the) (data|records)|(all|thousands of) \w+ (were|got|are) "
-            r"(deleted|gone|wiped)|wiped out)\b",
+            r"\b(data loss|lost (all|our|the) (data|records)|(are|were|is) (all )?(gone|wiped)|"
+            r"wiped out|get (our|the|my) data back|hard delete\w* (on )?the wrong)\b",
             re.IGNORECASE,
         ),
         "possible data loss needs a person straight away",
     ),
     (
         re.compile(
-            r"\b(lawyer|legal action|lawsuit|sue\b|subpoena|gdpr request|data subject request|"
-            r"chargeback|dispute (the|this|a) (charge|invoice))",
+            r"\b(production|prod|org|salesforce) (is|went|has gone) down\b|\bbusiness (is )?"
+            r"(stopped|halted|down)\b|\b(nobody|no one|none of (our|the) users) can (log ?in|"
+            r"work|save)\b|\b(all|every) (of our )?(\d[\d,]* )?users (are )?(locked|blocked|"
+            r"cannot|can't)",
             re.IGNORECASE,
         ),
-        "legal and payment disputes are handled by people",
+        "a production outage needs a person straight away",
     ),
     (
         re.compile(
-            r"\b(talk|speak|chat) (to|with) (a |an )?(human|person|someone|agent|representative)|"
-            r"\b(real|live) (person|human|agent)\b",
+            r"\b(lawyer|legal (action|department|team)|lawsuit|sue\b|subpoena|gdpr (request|"
+            r"audit)|data subject request|data processing (addendum|agreement)|chargeback|"
+            r"(want|need|request\w*|get|demand) (a |the |our |my )?(\w+ )?refund\w*|"
+            r"refund(ed)? (to )?(us|me|our)\b|charged twice|double[- ]charged|"
+            r"dispute (the|this|a) (charge|invoice))",
+            re.IGNORECASE,
+        ),
+        "legal, refund and payment questions are handled by people",
+    ),
+    (
+        re.compile(
+            r"\b(talk|speak|chat) (to|with) (a |an |your )?(human|person|someone|agent|"
+            r"representative|engineer|security)|\b(real|live) (person|human|agent)\b|"
+            r"\b(need|want|get)( \w+){0,4} (a |an )?(person|human|engineer|someone|somebody)"
+            r"\b|\bplease escalate\b|\bescalate (this|it)\b",
             re.IGNORECASE,
         ),
         "you asked for a person",
     ),
 )
+# The support category fuses the NLU's category scores with the categories of the best
+# articles: an article filed under the category where its fix lives is strong evidence of
+# where this message's fix lives (measured with `sfagent eval answers dev`).
+NLU_CATEGORY_WEIGHT = 1.5
+ARTICLE_CATEGORY_WEIGHT = 1.0
+ARTICLE_RANK_DECAY = 0.5
+VOTING_ARTICLES = 3
 _CODE_MARKERS = re.compile(r"```|\bSystem\.\w+|\bSELECT\b.+\bFROM\b|\btrigger\b.+\bon\b", re.S)
 
 
@@ -97,6 +134,33 @@ def is_small_talk(turn: Turn) -> bool:
         and turn.diagnosis is not None
         and not turn.diagnosis.found_anything
     )
+
+
+def support_category(turn: Turn) -> str | None:
+    """The message's fine support category from its understanding and its best articles."""
+    scores: dict[str, float] = {}
+    if turn.understanding is not None:
+        nlu_scores = turn.understanding.category.scores
+        total = sum(nlu_scores.values()) or 1.0
+        for category, score in nlu_scores.items():
+            scores[category] = NLU_CATEGORY_WEIGHT * score / total
+    for rank, found in enumerate(turn.retrieved[:VOTING_ARTICLES]):
+        category = found.article.category
+        if category in SUPPORT_CATEGORIES:  # an imported file may name any category
+            weight = ARTICLE_CATEGORY_WEIGHT * ARTICLE_RANK_DECAY**rank
+            scores[category] = scores.get(category, 0.0) + weight
+    if not scores:
+        return turn.category
+    return max(sorted(scores), key=lambda category: scores[category])
+
+
+def needs_clarification(turn: Turn) -> bool:
+    """A message the agent cannot place: out of scope for the intent model, nothing
+    recognised in it. One question about what it concerns costs less than a guess."""
+    if turn.diagnosis is not None and turn.diagnosis.found_anything:
+        return False
+    spec = turn.understanding.spec if turn.understanding is not None else None
+    return spec is not None and spec.group == "DIALOGUE" and spec.name not in SMALL_TALK_INTENTS
 
 
 def technical_level(turn: Turn) -> TechnicalLevel:

@@ -19,6 +19,7 @@ import anyio
 
 from sfagent.conversations.lifecycle import ConversationStatus
 from sfagent.conversations.models import Message
+from sfagent.conversations.repository import MessageRepository
 from sfagent.conversations.transitions import transition
 from sfagent.db.base import utcnow
 from sfagent.diagnostics.diagnose import diagnose_message
@@ -126,6 +127,7 @@ async def retrieve(turn: Turn, ctx: PipelineContext) -> None:
         }
         for found in turn.retrieved
     ]
+    turn.category = policy.support_category(turn)
 
 
 async def decide(turn: Turn, ctx: PipelineContext) -> None:
@@ -156,7 +158,22 @@ async def decide(turn: Turn, ctx: PipelineContext) -> None:
         turn.action, turn.composed = Action.ANSWER, composed
         turn.decision_reason = f"answered from {len(composed.citations)} article(s)"
         return
+    if policy.needs_clarification(turn):
+        if await _clarifications_in_a_row(ctx) < policy.MAX_CLARIFICATIONS:
+            turn.action = Action.CLARIFY
+            turn.decision_reason = "could not tell what this is about; asked which feature"
+            return
+        _escalate(turn, "still unclear after several questions")
+        return
     _escalate(turn, "no diagnosis or knowledge article covers this with enough confidence")
+
+
+async def _clarifications_in_a_row(ctx: PipelineContext) -> int:
+    repository = MessageRepository(ctx.session, ctx.conversation.organization_id)
+    actions = await repository.recent_user_actions(
+        ctx.conversation.id, limit=policy.MAX_CLARIFICATIONS
+    )
+    return next((i for i, action in enumerate(actions) if action != Action.CLARIFY), len(actions))
 
 
 async def respond(turn: Turn, ctx: PipelineContext) -> None:
@@ -172,6 +189,14 @@ async def respond(turn: Turn, ctx: PipelineContext) -> None:
         _use(turn, turn.composed)
         turn.model_used = "diagnostics" if turn.diagnosis and turn.diagnosis.primary else "composer"
         turn.suggested_actions = ["confirm_fixed", "still_failing", "talk_to_person"]
+        return
+    if turn.action is Action.CLARIFY:
+        question = DialogueDecision.clarify(
+            question=policy.CLARIFYING_QUESTION, options=policy.CLARIFYING_OPTIONS
+        )
+        _use(turn, compose_reply(_reply_request(turn, question)))
+        turn.model_used = "composer"
+        turn.suggested_actions = ["add_details", "talk_to_person"]
         return
     reference = ctx.conversation.id.split("-")[0]
     decision = DialogueDecision.escalate(

@@ -170,7 +170,10 @@ def _answer_body(
         used = _supporting(diagnosis.primary, sources)
         body = diagnosis_blocks(diagnosis, shape)
         if used:
-            body.append(titles_block(phrases.SUPPORTING_INTRO, used, cites))
+            # The article about the diagnosed error adds what the catalog entry leaves out.
+            body += article_blocks(used[0], read_article(used[0].article), shape, cites)
+        if len(used) > 1:
+            body.append(titles_block(phrases.SUPPORTING_INTRO, used[1:], cites))
         return body, used
     used = list(sources) if _shows_related(shape) else list(sources[:1])
     body = article_blocks(used[0], read_article(used[0].article), shape, cites)
@@ -196,7 +199,12 @@ def _escalation(request: ReplyRequest) -> ComposedReply:
     used = used or usable_sources(request.sources)[:MAX_SUPPORTING]
     body = escalation_blocks(request.decision, request.diagnosis)
     if used:
-        body.append(titles_block(phrases.WHILE_YOU_WAIT, used, cites))
+        # What a person would say first while the handoff happens: the steps that help now.
+        shape = Shape(request.level, ReplyType.INSTRUCTIONAL, fix_first=True, brief=True)
+        body.append(phrases.WHILE_YOU_WAIT)
+        body += article_blocks(used[0], read_article(used[0].article), shape, cites)
+        if len(used) > 1:
+            body.append(titles_block(phrases.RELATED_INTRO, used[1:], cites))
     text = _assemble(_opening(request.strategy), body, [], cites)
     return ComposedReply(
         text=text,

@@ -11,7 +11,7 @@ from sfagent.responder.composer_types import TechnicalLevel
 
 # Beginners get plain, short sentences; experts get the gist of each step.
 BEGINNER_CAUSE_SENTENCES = 2
-INTERMEDIATE_CAUSE_SENTENCES = 2
+INTERMEDIATE_CAUSE_SENTENCES = 3
 EXPERT_CAUSE_SENTENCES = 1
 EXPERT_MAX_STEPS = 5
 EXPERT_MAX_CODE_BLOCKS = 2
