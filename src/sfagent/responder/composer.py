@@ -177,8 +177,17 @@ def _answer_body(
         return body, used
     used = list(sources) if _shows_related(shape) else list(sources[:1])
     body = article_blocks(used[0], read_article(used[0].article), shape, cites)
-    if len(used) > 1:
-        body.append(titles_block(phrases.RELATED_INTRO, used[1:], cites))
+    rest = used[1:]
+    if rest and shape.level is TechnicalLevel.INTERMEDIATE:
+        # Retrieval ranks the runner-up close behind more often than not; a senior engineer
+        # names both likely causes rather than bet on one (its gist only: steps, no extras).
+        # Experts get titles (concise); beginners one answer (not two to choose from).
+        brief = Shape(TechnicalLevel.EXPERT, shape.reply_type, fix_first=True, brief=True)
+        body.append(phrases.ALTERNATIVE_INTRO)
+        body += article_blocks(rest[0], read_article(rest[0].article), brief, cites)
+        rest = rest[1:]
+    if rest:
+        body.append(titles_block(phrases.RELATED_INTRO, rest, cites))
     return body, used
 
 

@@ -40,6 +40,7 @@ STEPS_INTRO_SHORT = "Steps:"
 CHECKS_INTRO = "How to check that it worked:"
 CODE_INTRO = "Example from the source:"
 RELATED_INTRO = "Related reading:"
+ALTERNATIVE_INTRO = "If that does not match what you see, this may be the cause instead:"
 SUPPORTING_INTRO = "For more background, see:"
 SOURCES_HEADING = "Sources:"
 ERROR_MENTIONED = "This is about the {error} error you mentioned."
@@ -98,6 +99,7 @@ TEMPLATE_PHRASES: tuple[str, ...] = (
     CHECKS_INTRO,
     CODE_INTRO,
     RELATED_INTRO,
+    ALTERNATIVE_INTRO,
     SUPPORTING_INTRO,
     SOURCES_HEADING,
     ERROR_MENTIONED,
