@@ -25,6 +25,7 @@ from sfagent.config import Settings, load_settings
 from sfagent.db import migrate
 from sfagent.db.engine import create_engine, create_sessionmaker
 from sfagent.tenancy import service as tenancy
+from tests.responder.llm.fake_server import FakeLLMServer
 
 TEST_DATABASE_URL = os.environ.get("SFAGENT_TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("SFAGENT_TEST_REDIS_URL")
@@ -247,3 +248,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped:
         print(f"\nci: {skipped} test(s) skipped; CI requires every test to run")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+async def llm_server() -> AsyncIterator[FakeLLMServer]:
+    """A local server speaking the OpenAI and Anthropic wire formats, scripted per test."""
+    server = FakeLLMServer()
+    await server.start()
+    yield server
+    await server.stop()

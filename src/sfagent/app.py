@@ -39,6 +39,8 @@ from sfagent.health import api as health_api
 from sfagent.kb import api as kb_api
 from sfagent.kb.store import KnowledgeStore
 from sfagent.knowledge import load_default_articles
+from sfagent.llm_usage import api as llm_usage_api
+from sfagent.llm_usage.runtime import LlmRuntime
 from sfagent.observability.logging import configure_logging
 from sfagent.observability.metrics import prepare_metrics_directory
 from sfagent.observability.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(conversations_api.router)
     app.include_router(analysis_api.router)
     app.include_router(kb_api.router)
+    app.include_router(llm_usage_api.router)
     return app
 
 
@@ -106,6 +109,9 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     state.knowledge = KnowledgeStore(
         load_default_articles(), max_tenants=settings.kb_index_cache_tenants
     )
+    state.llm = LlmRuntime.from_settings(
+        settings, state.sessionmaker, write_lock=state.sqlite_write_lock
+    )
     background = start_background_work(state.sessionmaker, backplane, settings)
     if state.nlu is not None:
         background.append(asyncio.create_task(state.nlu.load(), name="nlu-load"))
@@ -116,6 +122,8 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
+        if state.llm is not None:
+            await state.llm.aclose()
         await state.key_usage.close()
         await backplane.close()
         await engine.dispose()

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sfagent.errors import ConfigurationError
 
@@ -25,6 +35,9 @@ class TierLimits(BaseModel):
     # Knowledge base: the tenant's own articles (defaults do not count) and one body's size.
     kb_max_articles: int = Field(default=10_000, gt=0)
     kb_max_article_chars: int = Field(default=200_000, gt=0)
+    # LLM spending per calendar month (UTC) in US dollars; None is unlimited. When it is
+    # spent, the grounded composer answers until the month ends.
+    llm_monthly_budget_usd: float | None = Field(default=5.0, ge=0)
 
 
 def _default_tiers() -> dict[str, TierLimits]:
@@ -37,6 +50,7 @@ def _default_tiers() -> dict[str, TierLimits]:
             retention_days=30,
             inactivity_timeout_minutes=30,
             kb_max_articles=1_000,
+            llm_monthly_budget_usd=5.0,
         ),
         "standard": TierLimits(
             requests_per_minute=1200,
@@ -45,6 +59,7 @@ def _default_tiers() -> dict[str, TierLimits]:
             max_message_length=5000,
             retention_days=365,
             inactivity_timeout_minutes=30,
+            llm_monthly_budget_usd=200.0,
         ),
         "enterprise": TierLimits(
             requests_per_minute=12000,
@@ -54,8 +69,38 @@ def _default_tiers() -> dict[str, TierLimits]:
             retention_days=2555,
             inactivity_timeout_minutes=30,
             kb_max_articles=100_000,
+            llm_monthly_budget_usd=None,
         ),
     }
+
+
+class LlmProviderConfig(BaseModel):
+    """One LLM backend of SFAGENT_LLM_PROVIDERS (mirrors responder.llm.ProviderSettings).
+
+    "openai" covers every OpenAI-compatible server (OpenAI, Azure, vLLM, Ollama, llama.cpp)
+    through base_url; "anthropic" is the Anthropic Messages API.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["openai", "anthropic"]
+    model: str = Field(min_length=1)
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    timeout: float = Field(default=20.0, gt=0)
+    max_attempts: int = Field(default=3, gt=0)
+    failure_threshold: int = Field(default=5, gt=0)
+    cool_down: float = Field(default=30.0, ge=0)
+    max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+
+
+class LlmPriceConfig(BaseModel):
+    """US dollars per million tokens of one model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input_per_million: float = Field(ge=0)
+    output_per_million: float = Field(ge=0)
 
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0000000000"
@@ -136,6 +181,13 @@ class Settings(BaseSettings):
     # The most articles one POST /api/v1/kb/ingest may carry (the CLI sends batches of it).
     kb_ingest_max_articles: int = Field(default=500, gt=0)
 
+    # LLM answers. SFAGENT_LLM_PROVIDERS is a JSON list tried in order (primary first), e.g.
+    # [{"kind": "openai", "model": "gpt-4o-mini", "api_key": "sk-..."}]; empty means no LLM:
+    # the grounded composer answers. SFAGENT_LLM_PRICES maps "kind:model" (or a bare model
+    # name) to {"input_per_million": 0.15, "output_per_million": 0.6}; no price, no cost.
+    llm_providers: Annotated[list[LlmProviderConfig], NoDecode] = Field(default_factory=list)
+    llm_prices: Annotated[dict[str, LlmPriceConfig], NoDecode] = Field(default_factory=dict)
+
     worker_enabled: bool = True
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     worker_batch_size: int = Field(default=20, gt=0)
@@ -173,6 +225,19 @@ class Settings(BaseSettings):
             else:
                 merged[name] = given
         return merged
+
+    @field_validator("llm_providers", "llm_prices", mode="before")
+    @classmethod
+    def _parse_llm_json(cls, value: Any, info: ValidationInfo) -> Any:
+        """Read the JSON of SFAGENT_LLM_PROVIDERS / SFAGENT_LLM_PRICES with a clear error."""
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return [] if info.field_name == "llm_providers" else {}
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"must be JSON ({exc.msg} at character {exc.pos})") from exc
 
     @field_validator("redis_url")
     @classmethod
@@ -218,9 +283,24 @@ class Settings(BaseSettings):
                 shown[name] = "********"
             elif name.endswith("_url") and isinstance(value, str):
                 shown[name] = _mask_url_password(value)
+            elif name == "llm_providers":
+                shown[name] = [_mask_nested(provider) for provider in value]
             else:
                 shown[name] = value
         return shown
+
+
+def _mask_nested(values: dict[str, Any]) -> dict[str, Any]:
+    """One nested model's dump with its secrets and URL passwords masked."""
+    shown: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, SecretStr):
+            shown[name] = "********"
+        elif name.endswith("_url") and isinstance(value, str):
+            shown[name] = _mask_url_password(value)
+        else:
+            shown[name] = value
+    return shown
 
 
 def _mask_url_password(url: str) -> str:

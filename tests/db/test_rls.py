@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from sfagent.db import migrate
 from sfagent.db.engine import SET_TENANT_SQL, bind_tenant, create_engine
+from sfagent.llm_usage.meter import DatabaseUsageMeter
+from sfagent.responder.llm import Cost
 from tests.conftest import Harness, Stack, TenantHandle
 
 CONVERSATIONS = "/api/v1/conversations"
@@ -32,6 +34,7 @@ TENANT_TABLES = (
     "kb_article_versions",
     "kb_article_stats",
     "kb_corpus_states",
+    "llm_usage",
 )
 # Tables with an organization_id that are deliberately read across tenants: credentials
 # are looked up before the tenant is known, and workers claim jobs of every tenant.
@@ -90,6 +93,11 @@ INSERTS = {
         " VALUES (:org, 1, '{}'::jsonb, now()) ON CONFLICT (organization_id)"
         " DO UPDATE SET revision = kb_corpus_states.revision + 1"
     ),
+    "llm_usage": (
+        "INSERT INTO llm_usage (organization_id, period, provider, model, calls, unpriced_calls,"
+        " prompt_tokens, completion_tokens, cost_usd, updated_at)"
+        " VALUES (:org, '2000-01', 'openai', :id, 1, 0, 1, 1, 0, now())"
+    ),
 }
 
 
@@ -129,6 +137,9 @@ async def seed(harness: Harness) -> Seeded:
         "/api/v1/kb/articles/seeded/feedback", json={"helpful": True}, headers=tenant.headers
     )
     assert rated.status_code == 200, rated.text
+    meter = DatabaseUsageMeter(harness.app.state.sessionmaker, harness.settings)
+    await meter.record(tenant.organization_id, "openai", "seeded", 10, 5, Cost(0.01, priced=True))
+    await meter.flush()
     async with harness.app.state.sessionmaker() as session:
         await bind_tenant(session, tenant.organization_id)
         article_id = (

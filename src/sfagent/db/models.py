@@ -4,6 +4,7 @@ from sfagent.conversations.models import Conversation, ConversationEvent, Messag
 from sfagent.db.base import Base
 from sfagent.idempotency.models import IdempotencyRecord
 from sfagent.kb.models import KbArticle, KbArticleStats, KbArticleVersion, KbCorpusState
+from sfagent.llm_usage.models import LlmUsage
 from sfagent.outbox.models import OutboxJob
 from sfagent.security.models import AuditEntry
 from sfagent.tenancy.models import ApiKey, EndUser, Organization, StaffUser
@@ -20,6 +21,7 @@ __all__ = [
     "KbArticleStats",
     "KbArticleVersion",
     "KbCorpusState",
+    "LlmUsage",
     "Message",
     "Organization",
     "OutboxJob",
