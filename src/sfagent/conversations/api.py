@@ -145,6 +145,7 @@ async def post_message(
             content=body.content,
             nlu=request.app.state.nlu,
             knowledge=request.app.state.knowledge,
+            llm=request.app.state.llm,
         )
         return message_response(turn, conversation_id, state)
 

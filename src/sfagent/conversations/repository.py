@@ -143,6 +143,16 @@ class MessageRepository:
         )
         return (await self.session.execute(statement)).scalars().all()
 
+    async def recent(self, conversation_id: str, *, limit: int) -> list[Message]:
+        """The conversation's last `limit` messages, oldest first."""
+        statement = (
+            self.scoped()
+            .where(Message.conversation_id == conversation_id)
+            .order_by(Message.sequence.desc())
+            .limit(limit)
+        )
+        return list(reversed((await self.session.execute(statement)).scalars().all()))
+
     async def recent_user_actions(self, conversation_id: str, *, limit: int) -> list[str | None]:
         """What the agent decided for the last `limit` user messages, newest first."""
         statement = (

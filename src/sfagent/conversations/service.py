@@ -23,6 +23,7 @@ from sfagent.db.base import utcnow
 from sfagent.db.pagination import decode_sequence_cursor, decode_time_cursor, encode_cursor
 from sfagent.errors import Conflict, NotFound, RateLimited
 from sfagent.kb.store import KnowledgeStore
+from sfagent.llm_usage.runtime import LlmRuntime
 from sfagent.pipeline.nlu_runtime import NluRuntime
 from sfagent.pipeline.runner import run_pipeline
 from sfagent.pipeline.turn import PipelineContext, Turn
@@ -220,6 +221,7 @@ async def post_message(
     content: str,
     nlu: NluRuntime | None = None,
     knowledge: KnowledgeStore | None = None,
+    llm: LlmRuntime | None = None,
 ) -> tuple[Turn, ConversationStatus]:
     """Run the user's message through the pipeline; return the turn and the new state."""
     repository = await _repository(session, tenant)
@@ -236,6 +238,7 @@ async def post_message(
         max_message_length=tenant.limits.max_message_length,
         nlu=nlu,
         knowledge=knowledge,
+        llm=llm,
     )
     await run_pipeline(turn, ctx)
     return turn, ConversationStatus(conversation.status)

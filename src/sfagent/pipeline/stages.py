@@ -28,6 +28,7 @@ from sfagent.kb.service import record_usage
 from sfagent.knowledge import SearchFilters
 from sfagent.outbox.service import enqueue
 from sfagent.pipeline import policy
+from sfagent.pipeline.llm_answer import llm_answer
 from sfagent.pipeline.turn import Action, PipelineContext, Turn
 from sfagent.responder.composer import (
     ComposedReply,
@@ -189,6 +190,8 @@ async def respond(turn: Turn, ctx: PipelineContext) -> None:
         _use(turn, turn.composed)
         turn.model_used = "diagnostics" if turn.diagnosis and turn.diagnosis.primary else "composer"
         turn.suggested_actions = ["confirm_fixed", "still_failing", "talk_to_person"]
+        if ctx.llm is not None:
+            await llm_answer(turn, ctx, ctx.llm)
         return
     if turn.action is Action.CLARIFY:
         question = DialogueDecision.clarify(
@@ -303,6 +306,7 @@ async def record(turn: Turn, ctx: PipelineContext) -> None:
         "diagnostics": turn.diagnostics,
         "sources": turn.sources,
         "citations": turn.citations,
+        "llm": turn.llm,
         "reply_type": turn.composed.reply_type.value if turn.composed else None,
         "response_confidence": turn.composed.confidence if turn.composed else None,
         "stage_timings_ms": dict(turn.timings_ms),

@@ -15,6 +15,7 @@ from sfagent.tenancy.context import Tenant
 
 if TYPE_CHECKING:
     from sfagent.kb.store import CorpusHit, KnowledgeStore
+    from sfagent.llm_usage.runtime import LlmRuntime
     from sfagent.nlu.understand import Understanding
     from sfagent.responder.composer import ComposedReply
 
@@ -51,6 +52,7 @@ class Turn:
     composed: ComposedReply | None = None
     citations: list[dict[str, str]] = field(default_factory=list)
     reply: str | None = None
+    llm: dict[str, Any] | None = None  # which link answered, why others did not, the cost
     suggested_actions: list[str] = field(default_factory=list)
     model_used: str | None = None
     # record
@@ -77,3 +79,4 @@ class PipelineContext:
     max_message_length: int
     nlu: NluRuntime | None = None
     knowledge: KnowledgeStore | None = None
+    llm: LlmRuntime | None = None
