@@ -8,6 +8,8 @@ recombined with a paragraph of another, titles and tags shuffled, new ids) up to
   which the index builds at its first search;
 - search latency p50/p99/max over the shipped labelled customer questions (357 queries),
   after one warm-up pass, top 5 with the default filters;
+- the same for pasted debug logs (~20 KB each: the longest inputs a search takes), each a
+  synthetic log around one of those questions as its fatal error;
 
 first for the default index (BM25 + exact boosts), then with the dense retriever (the
 MiniLM-distilled static table with idf pooling; skipped with a note if its table cannot be
@@ -35,6 +37,17 @@ from sfagent.knowledge.evaluation import default_cases_path, load_cases
 from sfagent.nlu.intents.semantic import SentenceEncoder
 
 SEED = 20240607
+PASTES = 40
+# Lines of a debug log, repeated up to ~20 KB ahead of the fatal error (`{n}`: a line number).
+LOG_LINES = (
+    "12:00:00.{n:03d} (1{n:05d})|SOQL_EXECUTE_BEGIN|[{n}]|Aggregations:0|"
+    "SELECT Id, Name, OwnerId FROM Account WHERE Id IN :accountIds",
+    "12:00:00.{n:03d} (1{n:05d})|SOQL_EXECUTE_END|[{n}]|Rows:{n}",
+    "12:00:00.{n:03d} (1{n:05d})|METHOD_ENTRY|[{n}]|01p000000000001|AccountService.enrich(List)",
+    "12:00:00.{n:03d} (1{n:05d})|VARIABLE_ASSIGNMENT|[{n}]|this.count|{n}",
+    "12:00:00.{n:03d} (1{n:05d})|LIMIT_USAGE|[{n}]|SOQL|{n}|100",
+)
+PASTE_CHARS = 20_000
 
 
 def main() -> None:
@@ -47,7 +60,8 @@ def main() -> None:
 
     articles = synthetic_corpus(load_default_articles(), args.articles)
     queries = [case.query for case in load_cases(default_cases_path())]
-    runs = [run("bm25+exact", articles, queries, args.repeat, None)]
+    pastes = pasted_logs(queries)
+    runs = [run("bm25+exact", articles, queries, pastes, args.repeat, None)]
     notes: list[str] = []
     if not args.no_dense:
         try:
@@ -55,10 +69,11 @@ def main() -> None:
         except SfagentError as error:
             notes.append(f"dense skipped: {error}")
         else:
-            runs.append(run("bm25+exact+dense", articles, queries, args.repeat, encoder))
+            runs.append(run("bm25+exact+dense", articles, queries, pastes, args.repeat, encoder))
     report = {
         "articles": len(articles),
         "queries": len(queries),
+        "pastes": len(pastes),
         "repeat": args.repeat,
         "runs": runs,
         "notes": notes,
@@ -67,12 +82,16 @@ def main() -> None:
     if args.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"{len(articles)} articles, {len(queries)} queries x {args.repeat} passes")
+    print(
+        f"{len(articles)} articles, {len(queries)} queries and {len(pastes)} pasted logs "
+        f"x {args.repeat} passes"
+    )
     for row in runs:
         print(
             f"{row['name']:<17} build {row['build_s']:6.2f} s = {row['articles_per_s']:7.0f} "
             f"articles/s ({row['chunks']} chunks) | search p50 {row['p50_ms']:.2f} ms, "
-            f"p99 {row['p99_ms']:.2f} ms, max {row['max_ms']:.2f} ms"
+            f"p99 {row['p99_ms']:.2f} ms, max {row['max_ms']:.2f} ms | pasted logs "
+            f"p50 {row['paste_p50_ms']:.2f} ms, p99 {row['paste_p99_ms']:.2f} ms"
         )
     for note in notes:
         print(note)
@@ -82,24 +101,18 @@ def run(
     name: str,
     articles: list[Article],
     queries: list[str],
+    pastes: list[str],
     repeat: int,
     encoder: SentenceEncoder | None,
 ) -> dict[str, Any]:
-    """Build one index over `articles` and time `repeat` passes of `queries`."""
+    """Build one index over `articles` and time `repeat` passes of `queries` and `pastes`."""
     started = time.perf_counter()
     dense = ChunkEmbeddings(encoder) if encoder is not None else None
     index = KnowledgeIndex(articles, dense=dense)
     index.search("warm up the BM25 matrix", k=5)  # the matrix is built at the first search
     build = time.perf_counter() - started
-    for query in queries:
-        index.search(query, k=5)
-    latencies: list[float] = []
-    for _ in range(repeat):
-        for query in queries:
-            began = time.perf_counter()
-            index.search(query, k=5)
-            latencies.append((time.perf_counter() - began) * 1000)
-    timings = np.asarray(latencies)
+    timings = _latencies(index, queries, repeat)
+    paste_timings = _latencies(index, pastes, repeat)
     return {
         "name": name,
         "build_s": round(build, 3),
@@ -108,7 +121,38 @@ def run(
         "p50_ms": round(float(np.percentile(timings, 50)), 3),
         "p99_ms": round(float(np.percentile(timings, 99)), 3),
         "max_ms": round(float(timings.max()), 3),
+        "paste_p50_ms": round(float(np.percentile(paste_timings, 50)), 3),
+        "paste_p99_ms": round(float(np.percentile(paste_timings, 99)), 3),
     }
+
+
+def _latencies(index: KnowledgeIndex, queries: list[str], repeat: int) -> np.ndarray:
+    """Milliseconds per search over `repeat` passes, after one untimed warm-up pass."""
+    for query in queries:
+        index.search(query, k=5)
+    latencies: list[float] = []
+    for _ in range(repeat):
+        for query in queries:
+            began = time.perf_counter()
+            index.search(query, k=5)
+            latencies.append((time.perf_counter() - began) * 1000)
+    return np.asarray(latencies)
+
+
+def pasted_logs(queries: list[str]) -> list[str]:
+    """`PASTES` debug logs of ~`PASTE_CHARS`, each ending in one of `queries` as its error."""
+    rng = random.Random(SEED)
+    pastes = []
+    for query in rng.sample(queries, k=min(PASTES, len(queries))):
+        lines: list[str] = []
+        size = 0
+        while size < PASTE_CHARS:
+            line = rng.choice(LOG_LINES).format(n=len(lines))
+            lines.append(line)
+            size += len(line) + 1
+        lines.append(f"12:00:01.000 (2000000)|FATAL_ERROR|{query}")
+        pastes.append("\n".join(lines))
+    return pastes
 
 
 def synthetic_corpus(shipped: list[Article], size: int) -> list[Article]:

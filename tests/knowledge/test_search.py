@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sfagent.knowledge import Article, KnowledgeIndex, SearchFilters
-from sfagent.knowledge.search import reciprocal_rank_fusion
+from sfagent.knowledge.search import make_snippet, reciprocal_rank_fusion
+from sfagent.knowledge.tokens import expand, raw_tokens
 
 STACK_TRACE = """Apex trigger ContactTrigger caused an unexpected exception, contact your admin:
 ContactTrigger: execution of AfterInsert
@@ -134,3 +135,35 @@ def test_rrf_gives_equal_scores_equal_rank() -> None:
     fused = reciprocal_rank_fusion([({"a": 2.0, "b": 2.0, "c": 1.0}, 1.0)], k=60)
     assert fused["a"] == fused["b"] == 1 / 61
     assert fused["c"] == 1 / 63
+
+
+def test_snippet_highlights_every_token_with_a_query_term() -> None:
+    text = "UNABLE_TO_LOCK_ROW on Account rows; unable to lock the row. Locks, rows.and more"
+    terms = frozenset({"row", "unable"})
+    snippet = make_snippet(text, 100, terms)
+    expected = [t for t in raw_tokens(text) if terms.intersection(expand(t.text))]
+    assert snippet.highlights == tuple((100 + t.start, 100 + t.end) for t in expected)
+    assert snippet.matched_terms == tuple(sorted({t.text.lower() for t in expected}))
+
+
+def test_rare_multi_word_tag_counts_only_as_a_phrase() -> None:
+    tagged = Article(
+        id="tagged",
+        title="Exporting records",
+        body="## Steps\n\nUse the export wizard.",
+        category="other",
+        tags=("data-loader",),
+    )
+    others = [
+        Article(
+            id=f"other-{n}",
+            title=f"Topic {n}",
+            body=f"## Steps\n\nLoader data topic {n}.",
+            category="other",
+        )
+        for n in range(30)
+    ]
+    exact_only = KnowledgeIndex([tagged, *others], use_lexical=False)
+    assert ids(exact_only, "how to use data loader") == ["tagged"]
+    assert ids(exact_only, "loader data") == []
+    assert ids(exact_only, "data-loader") == []  # one token, not the phrase

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from itertools import chain
 
-import bm25s  # type: ignore[import-untyped]
 import numpy as np
 
 from sfagent.diagnostics.errors import match_error
 from sfagent.knowledge.articles import Article
 from sfagent.knowledge.chunking import MAX_CHUNK_CHARS, Chunk, chunk_article
 from sfagent.knowledge.search import (
+    Bm25Matrix,
     DenseRetriever,
     IncrementalDenseRetriever,
     SearchFilters,
@@ -21,8 +21,7 @@ from sfagent.knowledge.search import (
     make_snippet,
     reciprocal_rank_fusion,
 )
-from sfagent.knowledge.tokens import _RAW as RAW_TOKEN
-from sfagent.knowledge.tokens import expand, is_code_like, query_terms, raw_tokens
+from sfagent.knowledge.tokens import RAW_TOKEN, is_code_like, query_terms, word_terms
 
 # Field weighting by repetition: the title and tags describe the whole article, so every
 # chunk carries them, counted several times, ahead of its own text.
@@ -48,8 +47,6 @@ DENSE_CANDIDATES = 50
 # top k, and a common word would otherwise turn every search into a pass over the corpus.
 LEXICAL_CANDIDATES = 200
 CATALOG_MATCHES = 3
-# Surface words repeat endlessly across a corpus; their index terms are computed once.
-TERM_CACHE = 1 << 17
 
 ErrorMatcher = Callable[[str], Sequence[str]]
 
@@ -60,8 +57,17 @@ class _ExactLookup:
 
     error_ids: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)  # (aid, primary)
     codes: dict[str, list[str]] = field(default_factory=dict)
-    # Rare multi-word tags as the phrase to look for, with one aid per occurrence of the tag.
-    rare_tags: dict[str, list[str]] = field(default_factory=dict)
+    # Rare multi-word tags as the phrase to look for, with one aid per occurrence of the tag,
+    # under the tag's first word: a query holds the phrase only if it holds that word.
+    rare_tags: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _ArticleTerms:
+    """One article's chunks as BM25 rows: the term ids of each chunk, chunk after chunk."""
+
+    term_ids: np.ndarray
+    lengths: np.ndarray  # how many of them belong to each chunk
 
 
 def catalog_error_ids(text: str) -> list[str]:
@@ -84,6 +90,8 @@ class KnowledgeIndex:
     ) -> None:
         self._max_chunk_chars = max_chunk_chars
         self._dense = dense
+        # Checked once: a runtime Protocol check costs more than indexing a small article.
+        self._incremental_dense = dense if isinstance(dense, IncrementalDenseRetriever) else None
         # Switches for ablation (`sfagent eval kb` measures each ranker on its own).
         self._use_lexical = use_lexical
         self._use_exact = use_exact
@@ -91,13 +99,17 @@ class KnowledgeIndex:
         self._articles: dict[str, Article] = {}
         self._chunks: dict[str, list[Chunk]] = {}
         self._codes: dict[str, frozenset[str]] = {}
-        self._terms: dict[str, list[list[str]]] = {}  # article id -> index terms per chunk
+        self._terms: dict[str, _ArticleTerms] = {}
+        # Term ids only grow (a removed article's terms keep theirs, unused): rows stay valid.
+        self._vocabulary: dict[str, int] = {}
+        self._word_ids: dict[str, tuple[int, ...]] = {}  # surface word -> its term ids
         self._chunk_by_id: dict[str, Chunk] = {}
-        self._bm25: bm25s.BM25 | None = None
+        self._bm25: Bm25Matrix | None = None
         self._bm25_chunks: list[Chunk] = []
         self._owner_ids: list[str] = []  # article ids in BM25 order
         self._owner_starts = np.zeros(0, dtype=np.int64)  # first BM25 row of each article
         self._owner_sizes: list[int] = []  # its number of rows (chunks)
+        self._owner_rows = np.zeros(0, dtype=np.int64)  # the article of each row
         self._owner_position: dict[str, int] = {}
         # Derived from the articles, dropped on every change (see `_changed`).
         self._allowed: dict[SearchFilters, tuple[frozenset[str], np.ndarray]] = {}
@@ -128,9 +140,9 @@ class KnowledgeIndex:
         self._chunks[article.id] = chunks
         self._codes[article.id] = _title_codes(article.title)
         self._chunk_by_id.update((chunk.chunk_id, chunk) for chunk in chunks)
-        self._terms[article.id] = [self._indexed_tokens(article, chunk) for chunk in chunks]
-        if isinstance(self._dense, IncrementalDenseRetriever):
-            self._dense.set_chunks(article.id, chunks)
+        self._terms[article.id] = self._article_terms(article, chunks)
+        if self._incremental_dense is not None:
+            self._incremental_dense.set_chunks(article.id, chunks)
         self._changed()
 
     def remove(self, article_id: str) -> bool:
@@ -141,16 +153,17 @@ class KnowledgeIndex:
             self._chunk_by_id.pop(old.chunk_id, None)
         del self._codes[article_id]
         del self._terms[article_id]
-        if isinstance(self._dense, IncrementalDenseRetriever):
-            self._dense.set_chunks(article_id, ())
+        if self._incremental_dense is not None:
+            self._incremental_dense.set_chunks(article_id, ())
         self._changed()
         return True
 
     def _changed(self) -> None:
         """Drop what is derived from the whole corpus; the next search rebuilds it.
 
-        bm25s builds immutable sparse matrices, so a change drops the matrix (the index terms
-        of unchanged articles are kept, so a rebuild is counting, not tokenising).
+        Every BM25 weight depends on the whole corpus (idf, average length), so a change drops
+        the matrix; the term ids of unchanged articles are kept, so a rebuild is array
+        arithmetic, not tokenising.
         """
         self._bm25 = None
         self._allowed.clear()
@@ -185,7 +198,10 @@ class KnowledgeIndex:
         cached = self._allowed.get(filters)
         if cached is None:
             self._retriever()  # the mask is laid out in the matrix's article order
-            allowed = frozenset(a.id for a in self._articles.values() if filters.allows(a))
+            # An article without a chunk (an empty body) has nothing to show: never a hit.
+            allowed = frozenset(
+                a.id for a in self._articles.values() if self._chunks[a.id] and filters.allows(a)
+            )
             mask = np.fromiter((aid in allowed for aid in self._owner_ids), dtype=bool)
             if len(self._allowed) >= 64:  # filters come from requests: keep the cache small
                 self._allowed.clear()
@@ -196,12 +212,16 @@ class KnowledgeIndex:
         self, terms: list[str], mask: np.ndarray
     ) -> tuple[dict[str, float], np.ndarray]:
         """BM25: the best allowed articles (each scored by its best chunk), and all row scores."""
-        retriever = self._retriever()
-        if retriever is None or not terms:
+        matrix = self._retriever()
+        vocabulary = self._vocabulary
+        term_ids = [vocabulary[term] for term in terms if term in vocabulary]
+        if matrix is None or not term_ids:
             return {}, np.zeros(0)
-        scores = np.asarray(retriever.get_scores(terms), dtype=np.float64)
-        # Chunks are stored article by article, so each article's best is one segment's max.
-        best = np.maximum.reduceat(scores, self._owner_starts) if scores.size else scores
+        scores = matrix.scores(term_ids)
+        # Each article's best chunk; BM25 scores are never negative, so 0 is a safe start
+        # (and `maximum.at` is faster than `reduceat` over one segment per article).
+        best = np.zeros(len(self._owner_ids), dtype=scores.dtype)
+        np.maximum.at(best, self._owner_rows, scores)
         owners = np.flatnonzero((best > 0) & mask)
         if owners.size > LEXICAL_CANDIDATES:
             top = np.argpartition(-best[owners], LEXICAL_CANDIDATES - 1)[:LEXICAL_CANDIDATES]
@@ -232,10 +252,13 @@ class KnowledgeIndex:
     def _exact_scores(self, query: str, allowed: frozenset[str]) -> dict[str, float]:
         """Summed exact-match boosts per allowed article (see the *_BOOST constants)."""
         lookup = self._exact_lookup()
-        tokens = [token.text for token in raw_tokens(query)]
-        words = {token.lower() for token in tokens}
-        codes = {token.lower() for token in tokens if is_code_like(token)}
-        phrase = f" {' '.join(token.lower() for token in tokens)} "
+        # `RAW_TOKEN` starts and ends a match on a word character: nothing for
+        # `raw_tokens` to trim, so its matches are the tokens.
+        tokens: list[str] = RAW_TOKEN.findall(query)
+        distinct = set(tokens)  # a pasted log repeats most of its words
+        words = {token.lower() for token in distinct}
+        codes = {token.lower() for token in distinct if is_code_like(token)}
+        phrase = f" {' '.join(tokens).lower()} "  # tokens are ASCII: lowering joined is the same
         caught = list(self._error_matcher(query))
         scores: defaultdict[str, float] = defaultdict(float)
         for position, error_id in enumerate(caught):
@@ -248,7 +271,13 @@ class KnowledgeIndex:
             (TITLE_CODE_BOOST, Counter(a for code in codes for a in lookup.codes.get(code, ()))),
             (
                 TAG_BOOST,
-                Counter(a for t, ids in lookup.rare_tags.items() if t in phrase for a in ids),
+                Counter(
+                    a
+                    for tags in (lookup.rare_tags[w] for w in words if w in lookup.rare_tags)
+                    for t, ids in tags.items()
+                    if t in phrase
+                    for a in ids
+                ),
             ),
         ):
             for aid, count in found.items():
@@ -268,7 +297,9 @@ class KnowledgeIndex:
             for aid, article in self._articles.items():
                 for tag in article.tags:
                     if tag in rare:
-                        lookup.rare_tags.setdefault(f" {tag.replace('-', ' ')} ", []).append(aid)
+                        phrase = f" {tag.replace('-', ' ')} "
+                        by_phrase = lookup.rare_tags.setdefault(phrase.split(" ")[1], {})
+                        by_phrase.setdefault(phrase, []).append(aid)
             self._exact = lookup
         return self._exact
 
@@ -277,25 +308,58 @@ class KnowledgeIndex:
         ceiling = max(1.0, RARE_TAG_SHARE * len(self._articles))
         return frozenset(tag for tag, n in counts.items() if n <= ceiling and "-" in tag)
 
-    def _retriever(self) -> bm25s.BM25 | None:
+    def _retriever(self) -> Bm25Matrix | None:
         """The BM25 matrix, rebuilt here after any upsert or remove (correctness first)."""
         if self._bm25 is None and self._articles:
-            # Articles without a chunk (an empty body) have no rows: reduceat needs none empty.
+            # Articles without a chunk (an empty body) have no rows, so they own none.
             self._owner_ids = [aid for aid in sorted(self._chunks) if self._chunks[aid]]
             self._bm25_chunks = [c for aid in self._owner_ids for c in self._chunks[aid]]
             self._owner_position = {aid: i for i, aid in enumerate(self._owner_ids)}
             self._owner_sizes = [len(self._chunks[aid]) for aid in self._owner_ids]
             self._owner_starts = np.cumsum([0, *self._owner_sizes[:-1]], dtype=np.int64)
-            corpus = [terms for aid in self._owner_ids for terms in self._terms[aid]]
-            retriever = bm25s.BM25()
-            retriever.index(corpus, show_progress=False)
-            self._bm25 = retriever
+            self._owner_rows = np.repeat(np.arange(len(self._owner_ids)), self._owner_sizes)
+            rows = [self._terms[aid] for aid in self._owner_ids]
+            self._bm25 = Bm25Matrix(
+                _joined([row.term_ids for row in rows], np.int32),
+                _joined([row.lengths for row in rows], np.int64),
+                len(self._vocabulary),
+            )
         return self._bm25
 
-    def _indexed_tokens(self, article: Article, chunk: Chunk) -> list[str]:
-        title = _index_terms(article.title) * TITLE_REPEAT
-        tags = _index_terms(" ".join(article.tags)) * TAG_REPEAT
-        return title + tags + _index_terms(chunk.section) + _index_terms(chunk.text)
+    def _article_terms(self, article: Article, chunks: Sequence[Chunk]) -> _ArticleTerms:
+        """Each chunk's terms: title and tags (counted several times), section and text."""
+        head = self._term_ids(article.title) * TITLE_REPEAT
+        head += self._term_ids(" ".join(article.tags)) * TAG_REPEAT
+        term_ids: list[int] = []
+        lengths: list[int] = []
+        for chunk in chunks:
+            # A line break joins nothing (no token spans one), so the terms are the same.
+            own = self._term_ids(f"{chunk.section}\n{chunk.text}")
+            term_ids += head
+            term_ids += own
+            lengths.append(len(head) + len(own))
+        return _ArticleTerms(
+            term_ids=np.array(term_ids, dtype=np.int32),
+            lengths=np.array(lengths, dtype=np.int64),
+        )
+
+    def _term_ids(self, text: str) -> list[int]:
+        """The term ids of `tokenize(text)`, in order.
+
+        Indexing spends its time here, so each distinct word's term ids are looked up once
+        per index, and the rest runs in C (`findall`, `map`, `chain`).
+        """
+        words = RAW_TOKEN.findall(text)
+        known = self._word_ids
+        try:
+            return list(chain.from_iterable(map(known.__getitem__, words)))
+        except KeyError:  # a word this index has not seen
+            vocabulary = self._vocabulary
+            for word in set(words).difference(known):
+                known[word] = tuple(
+                    vocabulary.setdefault(term, len(vocabulary)) for term in word_terms(word)
+                )
+            return list(chain.from_iterable(map(known.__getitem__, words)))
 
     def _hit(
         self,
@@ -324,20 +388,9 @@ class KnowledgeIndex:
         )
 
 
-@lru_cache(maxsize=TERM_CACHE)
-def _word_terms(raw: str) -> tuple[str, ...]:
-    word = raw.strip("-.")  # as `raw_tokens` trims a match
-    return tuple(expand(word)) if word else ()
-
-
-def _index_terms(text: str) -> list[str]:
-    """`tokenize(text)` without offsets, each distinct word's terms computed once per process.
-
-    Indexing spends its time here: `raw_tokens` builds an object per word for highlighting,
-    which the index does not need.
-    """
-    return [term for raw in RAW_TOKEN.findall(text) for term in _word_terms(raw)]
+def _joined(parts: list[np.ndarray], dtype: type[np.generic]) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
 
 
 def _title_codes(title: str) -> frozenset[str]:
-    return frozenset(token.text.lower() for token in raw_tokens(title) if is_code_like(token.text))
+    return frozenset(word.lower() for word in RAW_TOKEN.findall(title) if is_code_like(word))

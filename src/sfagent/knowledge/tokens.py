@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A word, optionally joined to more words by dots or hyphens: `System.LimitException`,
 # `UNABLE_TO_LOCK_ROW`, `Account__c`, `governor-limits`, `101`.
-_RAW = re.compile(r"[A-Za-z0-9_$]+(?:[.\-][A-Za-z0-9_$]+)*")
+# Possessive (`++`, `*+`): a word character never gives way to a separator, so backtracking
+# could never find another match; skipping it makes indexing faster.
+RAW_TOKEN = re.compile(r"[A-Za-z0-9_$]++(?:[.\-][A-Za-z0-9_$]++)*+")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 # Only the commonest function words: Salesforce vocabulary ("limit", "record") must stay.
 _STOPWORD_TEXT = """a an and are as at be but by can do does for from has have how i in into
@@ -17,6 +20,8 @@ what when where which
 while who why will with you your"""
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 MAX_QUERY_TOKENS = 256  # a pasted 50 KB log must not turn into a 10,000-term query
+# Words repeat endlessly across a corpus and within a paste; their terms are computed once.
+TERM_CACHE = 1 << 17
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +35,7 @@ class RawToken:
 
 def raw_tokens(text: str) -> Iterator[RawToken]:
     """Surface tokens of `text` with their character offsets."""
-    for found in _RAW.finditer(text):
+    for found in RAW_TOKEN.finditer(text):
         word = found.group().strip("-.")
         if word:
             yield RawToken(word, found.start(), found.start() + len(word))
@@ -57,19 +62,30 @@ def expand(word: str) -> list[str]:
     return [term for term in terms if _useful(term)]
 
 
+@lru_cache(maxsize=TERM_CACHE)
+def word_terms(word: str) -> tuple[str, ...]:
+    """`expand(word)` for a surface word as `RAW_TOKEN` finds it, cached per distinct word."""
+    word = word.strip("-.")  # as `raw_tokens` trims a token
+    return tuple(expand(word)) if word else ()
+
+
 def tokenize(text: str) -> list[str]:
     """All index terms of `text`, in order, repeats kept (BM25 needs term frequencies)."""
-    return [term for token in raw_tokens(text) for term in expand(token.text)]
+    return [term for word in RAW_TOKEN.findall(text) for term in word_terms(word)]
 
 
 def query_terms(text: str) -> list[str]:
-    """Distinct terms of a query, in first-seen order, capped at `MAX_QUERY_TOKENS`."""
+    """Distinct terms of a query, in first-seen order, capped at `MAX_QUERY_TOKENS`.
+
+    Stops reading at the cap, so a long paste costs no more than its head.
+    """
     seen: dict[str, None] = {}
-    for term in tokenize(text):
-        if term not in seen:
-            seen[term] = None
-            if len(seen) >= MAX_QUERY_TOKENS:
-                break
+    for word in RAW_TOKEN.finditer(text):
+        for term in word_terms(word.group()):
+            if term not in seen:
+                seen[term] = None
+                if len(seen) >= MAX_QUERY_TOKENS:
+                    return list(seen)
     return list(seen)
 
 
