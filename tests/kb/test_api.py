@@ -69,6 +69,8 @@ async def test_create_then_read_back(harness: Harness, tenant: TenantHandle) -> 
         ({"links": ["javascript:alert(1)"]}, "links"),
         ({"status": "deleted"}, "status"),
         ({"surprise": 1}, "surprise"),
+        ({"body": "nul \u0000 byte"}, "NUL"),
+        ({"tags": ["ok", "bad\u0000"]}, "NUL"),
     ],
 )
 async def test_invalid_article_is_422_naming_the_field(

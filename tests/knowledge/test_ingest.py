@@ -335,3 +335,11 @@ def test_content_hash_ignores_id_version_and_whitespace_noise() -> None:
 def test_content_hash_changes_with_content_and_metadata(change: dict[str, object]) -> None:
     article = Article(id="a", title="Title", body="# Title\n\nBody text.", category="other")
     assert content_hash(replace(article, **change)) != content_hash(article)  # type: ignore[arg-type]
+
+
+def test_file_with_nul_bytes_is_reported_not_imported(tmp_path: Path) -> None:
+    source = tmp_path / "utf16.md"
+    source.write_bytes("# Title\n\nBody".encode("utf-16-le"))
+    batch = read_source(source)
+    assert batch.articles == []
+    assert "NUL byte" in batch.problems[0].message

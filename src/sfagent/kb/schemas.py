@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from sfagent.nlu.catalog import SupportCategory
 
@@ -21,6 +21,15 @@ Link = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _no_nul_characters(self) -> Self:
+        # PostgreSQL text and JSON cannot hold U+0000; say so rather than fail on save.
+        for name, value in self:
+            texts = value if isinstance(value, list) else [value]
+            if any(isinstance(text, str) and "\x00" in text for text in texts):
+                raise ValueError(f"{name} contains a NUL character (U+0000); remove it")
+        return self
 
 
 class ArticleFields(_Strict):

@@ -392,6 +392,10 @@ async def _check_capacity(repository: KnowledgeRepository, tenant: Tenant, *, ad
 
 
 def _check_size(tenant: Tenant, article: Article) -> None:
+    texts = [article.title, article.body, article.product, article.source, *article.tags]
+    if any("\x00" in text for text in texts):
+        # PostgreSQL cannot store U+0000; refuse it here whatever the article's origin.
+        raise ValidationFailed("body", f"{article.id!r} contains a NUL character (U+0000)")
     ceiling = tenant.limits.kb_max_article_chars
     if len(article.body) > ceiling:
         raise ValidationFailed(

@@ -202,6 +202,11 @@ def _read_text(path: Path, limits: IngestLimits) -> str:
         raise _Rejected(f"cannot be read: {error.strerror or error}") from None
     if len(data) > limits.max_file_bytes:
         raise _Rejected(f"file is over the {limits.max_file_bytes:,}-byte limit; split it")
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise _Rejected(
+            "contains a NUL byte: is it a binary or UTF-16 file? Save it as UTF-8", line=line
+        )
     try:
         # utf-8-sig drops the byte-order mark Excel and Notepad put in front of exports.
         return data.decode("utf-8-sig")
