@@ -169,7 +169,7 @@ async def test_escalation_is_announced_to_the_tenant_channel(
     conversation = await harness.create_conversation(tenant)
     await harness.client.post(
         f"/api/v1/conversations/{conversation['id']}/messages",
-        json={"content": "my deployment fails"},
+        json={"content": "my deployment fails, I need to talk to a person"},
         headers=tenant.headers,
     )
     async with harness.app.state.sessionmaker() as session:

@@ -342,7 +342,13 @@ async def test_staff_login_token_works_on_me(harness: Harness, tenant: TenantHan
     assert me.json()["principal"] == {
         "kind": "staff",
         "id": staff.id,
-        "scopes": ["conversations:read", "conversations:write", "diagnostics:run", "tenant:read"],
+        "scopes": [
+            "conversations:read",
+            "conversations:write",
+            "diagnostics:run",
+            "kb:read",
+            "tenant:read",
+        ],
         "role": "agent",
     }
 

@@ -85,6 +85,17 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         "you asked for a person",
     ),
 )
+# A failure report this short, naming no error, object, field, record or endpoint, is vague.
+VAGUE_MAX_WORDS = 6
+SPECIFIC_ENTITIES = (
+    "ERROR",
+    "SALESFORCE_OBJECT",
+    "FIELD_NAME",
+    "RECORD_ID",
+    "API_ENDPOINT",
+    "LIMIT",
+    "CODE",
+)
 # The support category fuses the NLU's category scores with the categories of the best
 # articles: an article filed under the category where its fix lives is strong evidence of
 # where this message's fix lives (measured with `sfagent eval answers dev`).
@@ -161,6 +172,20 @@ def needs_clarification(turn: Turn) -> bool:
         return False
     spec = turn.understanding.spec if turn.understanding is not None else None
     return spec is not None and spec.group == "DIALOGUE" and spec.name not in SMALL_TALK_INTENTS
+
+
+def too_vague(turn: Turn) -> bool:
+    """A short report of a technical failure with nothing to go on ("my deployment fails"):
+    any article would be a guess, and the exact error settles it."""
+    if turn.diagnosis is not None and turn.diagnosis.found_anything:
+        return False
+    spec = turn.understanding.spec if turn.understanding is not None else None
+    if spec is None or spec.group != "TECHNICAL" or spec.category == "how_to_config":
+        return False
+    specifics = turn.entities.get("by_type", {}) if turn.entities else {}
+    if any(specifics.get(kind) for kind in SPECIFIC_ENTITIES):
+        return False
+    return len(turn.content.split()) <= VAGUE_MAX_WORDS
 
 
 def technical_level(turn: Turn) -> TechnicalLevel:

@@ -146,6 +146,13 @@ async def decide(turn: Turn, ctx: PipelineContext) -> None:
         turn.action = Action.ANSWER
         turn.decision_reason = f"small talk: {turn.intent}"
         return
+    if policy.too_vague(turn):
+        if await _clarifications_in_a_row(ctx) < policy.MAX_CLARIFICATIONS:
+            turn.action = Action.CLARIFY
+            turn.decision_reason = "too little to go on; asked for the exact error"
+        else:
+            _escalate(turn, "still unclear after several questions")
+        return
     composed = compose_reply(_reply_request(turn, DialogueDecision.answer()))
     if turn.diagnosis is not None and turn.diagnosis.primary is not None:
         turn.action, turn.composed = Action.ANSWER, composed
@@ -194,8 +201,12 @@ async def respond(turn: Turn, ctx: PipelineContext) -> None:
             await llm_answer(turn, ctx, ctx.llm)
         return
     if turn.action is Action.CLARIFY:
-        question = DialogueDecision.clarify(
-            question=policy.CLARIFYING_QUESTION, options=policy.CLARIFYING_OPTIONS
+        question = (
+            DialogueDecision.clarify(slot="error")
+            if policy.too_vague(turn)
+            else DialogueDecision.clarify(
+                question=policy.CLARIFYING_QUESTION, options=policy.CLARIFYING_OPTIONS
+            )
         )
         _use(turn, compose_reply(_reply_request(turn, question)))
         turn.model_used = "composer"

@@ -1,0 +1,76 @@
+"""The decide stage: answer with sources, ask when unsure (twice at most), hand off when a
+person must decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Harness, TenantHandle
+
+
+async def post(harness: Harness, tenant: TenantHandle, conversation: str, text: str) -> Any:
+    response = await harness.client.post(
+        f"/api/v1/conversations/{conversation}/messages",
+        json={"content": text},
+        headers=tenant.headers,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_a_how_to_question_is_answered_with_citations(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    conversation = await harness.create_conversation(tenant)
+    reply = await post(harness, tenant, conversation["id"], "How do I reset a user's password?")
+    assert reply["requires_escalation"] is False
+    assert reply["state"] == "active"
+    cited = [citation["article_id"] for citation in reply["citations"]]
+    assert "reset-user-password" in cited
+    assert "[1]" in reply["response"] and "Sources:" in reply["response"]
+
+
+async def test_a_vague_failure_gets_one_question_then_a_person(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    conversation = (await harness.create_conversation(tenant))["id"]
+    first = await post(harness, tenant, conversation, "my deployment fails")
+    assert first["requires_escalation"] is False
+    assert "exact error message" in first["response"]
+    assert first["citations"] == []
+    second = await post(harness, tenant, conversation, "the deploy still fails")
+    assert second["requires_escalation"] is False
+    third = await post(harness, tenant, conversation, "deployment broken again")
+    assert third["requires_escalation"] is True
+    assert third["state"] == "escalated"
+
+
+async def test_off_topic_message_is_told_what_sfagent_covers(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    conversation = await harness.create_conversation(tenant)
+    reply = await post(harness, tenant, conversation["id"], "what is the weather in paris")
+    assert reply["requires_escalation"] is False
+    assert "only help with Salesforce" in reply["response"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We were charged twice for March, I want the duplicate refunded",
+        "Our consumer secret was pushed to a public GitHub repo yesterday",
+        "PRODUCTION IS DOWN, nobody can log in since this morning",
+        "I want to talk to a real person about our contract",
+    ],
+)
+async def test_what_a_person_must_decide_is_handed_off_with_the_reason(
+    harness: Harness, tenant: TenantHandle, text: str
+) -> None:
+    conversation = await harness.create_conversation(tenant)
+    reply = await post(harness, tenant, conversation["id"], text)
+    assert reply["requires_escalation"] is True
+    assert reply["state"] == "escalated"
+    assert "handing this conversation to a person" in reply["response"]
+    assert "support engineer" in reply["response"]
