@@ -144,26 +144,3 @@ def test_snippet_highlights_every_token_with_a_query_term() -> None:
     expected = [t for t in raw_tokens(text) if terms.intersection(expand(t.text))]
     assert snippet.highlights == tuple((100 + t.start, 100 + t.end) for t in expected)
     assert snippet.matched_terms == tuple(sorted({t.text.lower() for t in expected}))
-
-
-def test_rare_multi_word_tag_counts_only_as_a_phrase() -> None:
-    tagged = Article(
-        id="tagged",
-        title="Exporting records",
-        body="## Steps\n\nUse the export wizard.",
-        category="other",
-        tags=("data-loader",),
-    )
-    others = [
-        Article(
-            id=f"other-{n}",
-            title=f"Topic {n}",
-            body=f"## Steps\n\nLoader data topic {n}.",
-            category="other",
-        )
-        for n in range(30)
-    ]
-    exact_only = KnowledgeIndex([tagged, *others], use_lexical=False)
-    assert ids(exact_only, "how to use data loader") == ["tagged"]
-    assert ids(exact_only, "loader data") == []
-    assert ids(exact_only, "data-loader") == []  # one token, not the phrase

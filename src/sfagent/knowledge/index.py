@@ -32,10 +32,9 @@ CATALOG_MATCH_BOOST = 4.0  # the error catalog recognised the query as an error 
 PRIMARY_ERROR_BONUS = 1.0  # ... and it is the article's first (main) error id
 ERROR_ID_BOOST = 3.0  # the query names a catalog id literally ("dml-unable-to-lock-row")
 TITLE_CODE_BOOST = 2.0  # an error code, exception or API name from the title is in the query
-# A rare multi-word tag ("data-loader" as "data loader") is in the query. Single-word tags are
-# left to BM25 (which sees them TAG_REPEAT times): alone they are too weak to rank first.
-TAG_BOOST = 1.0
-RARE_TAG_SHARE = 0.05  # tags on more than this share of articles are too common to boost
+# Tags are left to BM25 (which sees them TAG_REPEAT times): a boost for multi-word tags in the
+# query was tried and lowered dev recall@1 (0.912 -> 0.897, `sfagent eval kb`), because one
+# shared tag put an article about a neighbouring topic first.
 # Fusion weights: exact evidence is sparse but precise, so it counts as much as BM25. Dense
 # ranking is the weakest alone (see `sfagent eval kb`): it breaks ties and rescues queries
 # that share no word with their article, without overriding a clear lexical winner.
@@ -57,9 +56,6 @@ class _ExactLookup:
 
     error_ids: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)  # (aid, primary)
     codes: dict[str, list[str]] = field(default_factory=dict)
-    # Rare multi-word tags as the phrase to look for, with one aid per occurrence of the tag,
-    # under the tag's first word: a query holds the phrase only if it holds that word.
-    rare_tags: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,27 +254,19 @@ class KnowledgeIndex:
         distinct = set(tokens)  # a pasted log repeats most of its words
         words = {token.lower() for token in distinct}
         codes = {token.lower() for token in distinct if is_code_like(token)}
-        phrase = f" {' '.join(tokens).lower()} "  # tokens are ASCII: lowering joined is the same
         caught = list(self._error_matcher(query))
         scores: defaultdict[str, float] = defaultdict(float)
         for position, error_id in enumerate(caught):
             for aid, primary in lookup.error_ids.get(error_id, ()):
-                scores[aid] += CATALOG_MATCH_BOOST / (1 + position)
-                if primary:
-                    scores[aid] += PRIMARY_ERROR_BONUS
+                boost = CATALOG_MATCH_BOOST / (1 + position) + (
+                    PRIMARY_ERROR_BONUS if primary else 0
+                )
+                # The best match, not the sum: an article listing many errors must not outrank
+                # the article about the one error the message names.
+                scores[aid] = max(scores[aid], boost)
         for boost, found in (
             (ERROR_ID_BOOST, Counter(a for w in words for a, _ in lookup.error_ids.get(w, ()))),
             (TITLE_CODE_BOOST, Counter(a for code in codes for a in lookup.codes.get(code, ()))),
-            (
-                TAG_BOOST,
-                Counter(
-                    a
-                    for tags in (lookup.rare_tags[w] for w in words if w in lookup.rare_tags)
-                    for t, ids in tags.items()
-                    if t in phrase
-                    for a in ids
-                ),
-            ),
         ):
             for aid, count in found.items():
                 scores[aid] += boost * count
@@ -293,20 +281,8 @@ class KnowledgeIndex:
                     lookup.error_ids.setdefault(error_id, []).append(entry)
                 for code in self._codes[aid]:
                     lookup.codes.setdefault(code, []).append(aid)
-            rare = self._rare_tags()
-            for aid, article in self._articles.items():
-                for tag in article.tags:
-                    if tag in rare:
-                        phrase = f" {tag.replace('-', ' ')} "
-                        by_phrase = lookup.rare_tags.setdefault(phrase.split(" ")[1], {})
-                        by_phrase.setdefault(phrase, []).append(aid)
             self._exact = lookup
         return self._exact
-
-    def _rare_tags(self) -> frozenset[str]:
-        counts = Counter(tag for article in self._articles.values() for tag in set(article.tags))
-        ceiling = max(1.0, RARE_TAG_SHARE * len(self._articles))
-        return frozenset(tag for tag, n in counts.items() if n <= ceiling and "-" in tag)
 
     def _retriever(self) -> Bm25Matrix | None:
         """The BM25 matrix, rebuilt here after any upsert or remove (correctness first)."""
