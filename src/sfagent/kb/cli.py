@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import getpass
 import hashlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,16 +16,22 @@ from typing import Annotated, Any, Literal
 import requests
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Column, Table
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.config import Settings, load_settings
-from sfagent.db import migrate
-from sfagent.db.engine import bind_tenant, create_engine, create_sessionmaker
+from sfagent.db.engine import bind_tenant
 from sfagent.errors import SfagentError, ValidationFailed
 from sfagent.kb import salesforce_sync, service
+from sfagent.kb.cli_support import (
+    clear_errors,
+    database,
+    default_store,
+    err_console,
+    progress_bar,
+    require_schema,
+    tenant_for,
+)
 from sfagent.kb.repository import KnowledgeRepository
 from sfagent.kb.store import KnowledgeStore
 from sfagent.knowledge import SearchFilters, load_default_articles
@@ -43,11 +47,9 @@ from sfagent.knowledge.ingest import (
 from sfagent.knowledge.salesforce import SalesforceKnowledgeSource, connect_salesforce
 from sfagent.nlu.catalog import SupportCategory
 from sfagent.tenancy import service as tenancy
-from sfagent.tenancy.context import Principal, PrincipalKind, Scope, Tenant
-from sfagent.tenancy.models import Organization
+from sfagent.tenancy.context import Tenant
 
 console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
 
 kb_app = typer.Typer(
     help="Knowledge base: import articles, rebuild indexes, search.",
@@ -185,11 +187,11 @@ def ingest_command(
     Exit status: 0 when everything was imported; 1 when any file problem or skipped
     conflict was reported, or on a fatal error (one line on stderr).
     """
-    with _clear_errors():
+    with clear_errors():
         settings = load_settings()
         if from_salesforce == (path is not None):
             raise SfagentError("give either PATH or --salesforce (exactly one)")
-        _require_schema(settings)
+        require_schema(settings)
         if path is not None:
             defaults = IngestDefaults(
                 category=category or "other",
@@ -241,20 +243,20 @@ async def _ingest_files(
     dry_run: bool,
     quiet: bool,
 ) -> _Outcome:
-    async with _database(settings) as sessions:
+    async with database(settings) as sessions:
         async with sessions.reader() as session:
-            tenant = _tenant(await tenancy.get_organization(session, org), settings)
+            tenant = tenant_for(await tenancy.get_organization(session, org), settings)
         # Over-long bodies become file problems here rather than failing a whole batch later.
         longest = min(MAX_BODY_CHARS, tenant.limits.kb_max_article_chars)
         batch, origins = _read_files(path, defaults, IngestLimits(max_body_chars=longest), quiet)
-        store = _default_store()
+        store = default_store()
         incoming = [
             service.IncomingArticle(article, external_id=_file_external_id(origins[article.id]))
             for article in batch.articles
         ]
         report = service.IngestReport(dry_run=dry_run)
         size = settings.kb_ingest_max_articles
-        with _progress(quiet) as bar:
+        with progress_bar(quiet) as bar:
             task = bar.add_task("importing", total=len(incoming))
             for start in range(0, len(incoming), size):
                 chunk = incoming[start : start + size]
@@ -282,7 +284,7 @@ def _read_files(
     root = path if path.is_dir() else path.parent
     total = len(iter_sources(path))  # raises for a missing path before anything is shown
     origins: dict[str, str] = {}
-    with _progress(quiet) as bar:
+    with progress_bar(quiet) as bar:
         task = bar.add_task("reading files", total=total)
 
         def read(source: Path, file_batch: IngestBatch) -> None:
@@ -306,18 +308,18 @@ def _file_external_id(origin: str) -> str:
 async def _ingest_salesforce(
     settings: Settings, org: str, options: _SalesforceOptions, *, dry_run: bool, full: bool
 ) -> _Outcome:
-    async with _database(settings) as sessions:
+    async with database(settings) as sessions:
         # Read, fetch, then write: no transaction (nor SQLite's write lock) is held while
         # Salesforce answers.
         async with sessions.reader() as session:
-            tenant = _tenant(await tenancy.get_organization(session, org), settings)
+            tenant = tenant_for(await tenancy.get_organization(session, org), settings)
             await bind_tenant(session, tenant.organization_id)
             since = (
                 salesforce_sync.SalesforceWatermarks()
                 if full
                 else await salesforce_sync.read_watermarks(session, tenant)
             )
-        with _progress(options.quiet) as bar:
+        with progress_bar(options.quiet) as bar:
             bar.add_task("fetching from Salesforce", total=None)
             client = await asyncio.to_thread(
                 partial(connect_salesforce, **options.credentials, session=options.http_session)
@@ -333,7 +335,7 @@ async def _ingest_salesforce(
         async with sessions.writer() as session, session.begin():
             await bind_tenant(session, tenant.organization_id)
             result = await salesforce_sync.apply_changes(
-                session, tenant, _default_store(), changes, dry_run=dry_run
+                session, tenant, default_store(), changes, dry_run=dry_run
             )
     marks = result.watermarks
     return _Outcome(
@@ -449,11 +451,11 @@ def reindex_command(
     rebuilds its index on its next search; the index is then built here once to report
     its size and build time.
     """
-    with _clear_errors():
+    with clear_errors():
         settings = load_settings()
         if (org is None) == (not every):
             raise SfagentError("give either --org ORG or --all (exactly one)")
-        _require_schema(settings)
+        require_schema(settings)
         rows = asyncio.run(_reindex(settings, org, quiet=as_json))
     if as_json:
         print(json.dumps(rows))
@@ -473,16 +475,16 @@ def reindex_command(
 async def _reindex(settings: Settings, org: str | None, *, quiet: bool) -> list[dict[str, Any]]:
     store = KnowledgeStore(load_default_articles(), max_tenants=1)
     rows: list[dict[str, Any]] = []
-    async with _database(settings) as sessions:
+    async with database(settings) as sessions:
         async with sessions.reader() as session:
             if org is not None:
                 organizations = [await tenancy.get_organization(session, org)]
             else:
                 organizations = list(await tenancy.list_organizations(session))
-        with _progress(quiet or len(organizations) < 2) as bar:
+        with progress_bar(quiet or len(organizations) < 2) as bar:
             task = bar.add_task("reindexing", total=len(organizations))
             for organization in organizations:
-                tenant = _tenant(organization, settings)
+                tenant = tenant_for(organization, settings)
                 async with sessions.writer() as session, session.begin():
                     await bind_tenant(session, tenant.organization_id)
                     revision = await service.reindex(session, tenant)
@@ -524,13 +526,13 @@ def search_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Search an organization's articles and the defaults it has not overridden."""
-    with _clear_errors():
+    with clear_errors():
         settings = load_settings()
         if len(query) > settings.kb_query_max_chars:
             raise ValidationFailed("QUERY", f"at most {settings.kb_query_max_chars} characters")
         if k > settings.kb_search_max_results:
             raise ValidationFailed("-k", f"must be at most {settings.kb_search_max_results}")
-        _require_schema(settings)
+        require_schema(settings)
         hits = asyncio.run(_search(settings, org, query, k, SearchFilters(api_version=api_version)))
     if as_json:
         print(json.dumps(hits))
@@ -552,8 +554,8 @@ async def _search(
     settings: Settings, org: str, query: str, k: int, filters: SearchFilters
 ) -> list[dict[str, Any]]:
     store = KnowledgeStore(load_default_articles(), max_tenants=1)
-    async with _database(settings) as sessions, sessions.reader() as session:
-        tenant = _tenant(await tenancy.get_organization(session, org), settings)
+    async with database(settings) as sessions, sessions.reader() as session:
+        tenant = tenant_for(await tenancy.get_organization(session, org), settings)
         await bind_tenant(session, tenant.organization_id)
         found = await service.search(session, tenant, store, query, k=k, filters=filters)
     return [
@@ -567,90 +569,3 @@ async def _search(
         }
         for item in found
     ]
-
-
-# --- shared ------------------------------------------------------------------------------
-
-
-def cli_principal() -> Principal:
-    """Who the CLI acts as: the operating-system user, with every scope.
-
-    Whoever can run commands on the server can already read its database and secrets, so
-    the CLI does not pretend to be a narrower credential; audit entries name the operator
-    as "staff:cli:<user>".
-    """
-    try:
-        user = getpass.getuser()
-    except OSError:  # no login name in the environment or the password database
-        user = "unknown"
-    return Principal(kind=PrincipalKind.STAFF, id=f"cli:{user}", scopes=frozenset(Scope))
-
-
-def _tenant(organization: Organization, settings: Settings) -> Tenant:
-    return Tenant(
-        organization_id=organization.id,
-        slug=organization.slug,
-        tier=organization.tier,
-        limits=tenancy.resolve_limits(organization, settings),
-        principal=cli_principal(),
-    )
-
-
-def _default_store() -> KnowledgeStore:
-    # Imports read only the defaults (to override and compare); no index is built.
-    return KnowledgeStore(load_default_articles(), max_tenants=1)
-
-
-def _require_schema(settings: Settings) -> None:
-    if not migrate.is_up_to_date(settings):
-        raise SfagentError("the database schema is not up to date: run `sfagent db upgrade`")
-
-
-@dataclass(frozen=True, slots=True)
-class _Sessions:
-    reader: async_sessionmaker[AsyncSession]
-    writer: async_sessionmaker[AsyncSession]  # takes SQLite's write lock at BEGIN
-
-
-@asynccontextmanager
-async def _database(settings: Settings) -> AsyncIterator[_Sessions]:
-    engine = create_engine(settings)
-    try:
-        yield _Sessions(create_sessionmaker(engine), create_sessionmaker(engine, writer=True))
-    finally:
-        await engine.dispose()
-
-
-@contextmanager
-def _clear_errors() -> Iterator[None]:
-    """Turn every expected failure into one line on stderr and exit status 1."""
-    try:
-        yield
-    except SfagentError as error:
-        _fail(error.message, error)
-    except (OperationalError, DBAPIError) as error:
-        reason = str(getattr(error, "orig", error)).splitlines()[0]
-        _fail(f"database unavailable: {reason}", error)
-    except OSError as error:
-        _fail(str(error), error)
-
-
-def _fail(message: str, error: BaseException) -> None:
-    err_console.print(f"error: {message}", markup=False, highlight=False)
-    raise typer.Exit(1) from error
-
-
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Progress]:
-    bar = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        # Bars are for a person at a terminal; in a pipe or log they are only noise.
-        disable=quiet or not err_console.is_terminal,
-        transient=True,
-    )
-    with bar:
-        yield bar
