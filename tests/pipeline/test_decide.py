@@ -3,11 +3,17 @@ person must decide."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sfagent.diagnostics.diagnose import diagnose_message
+from sfagent.pipeline.stages import retrieval_query
+from sfagent.pipeline.turn import Turn
 from tests.conftest import Harness, TenantHandle
+
+FIXTURES = Path(__file__).resolve().parents[1] / "diagnostics" / "logs" / "fixtures"
 
 
 async def post(harness: Harness, tenant: TenantHandle, conversation: str, text: str) -> Any:
@@ -74,3 +80,14 @@ async def test_what_a_person_must_decide_is_handed_off_with_the_reason(
     assert reply["state"] == "escalated"
     assert "handing this conversation to a person" in reply["response"]
     assert "support engineer" in reply["response"]
+
+
+def test_a_pasted_log_is_searched_by_its_error_lines() -> None:
+    log = (FIXTURES / "cpu_time_limit_fatal.log").read_text()
+    turn = Turn(content=f"Our nightly job dies, log below:\n{log}", channel="api")
+    turn.diagnosis = diagnose_message(turn.content)
+    query = retrieval_query(turn)
+    assert query.startswith("Our nightly job dies")
+    assert "FATAL_ERROR" in query
+    assert "USER_INFO" not in query and "CODE_UNIT_STARTED" not in query
+    assert len(query) < len(turn.content)

@@ -22,6 +22,7 @@ from sfagent.conversations.models import Message
 from sfagent.conversations.repository import MessageRepository
 from sfagent.conversations.transitions import transition
 from sfagent.db.base import utcnow
+from sfagent.diagnostics.detect import ArtifactKind
 from sfagent.diagnostics.diagnose import diagnose_message
 from sfagent.errors import ValidationFailed
 from sfagent.kb.service import record_usage
@@ -47,6 +48,7 @@ HANDOFF_JOB = "conversations.handoff_requested"
 RETRIEVED_ARTICLES = 5
 # A pasted 20,000-character log is searched by its first part; the error lines lead it.
 RETRIEVAL_QUERY_CHARS = 4_000
+_LOG_ERROR_LINE = re.compile(r"FATAL_ERROR|EXCEPTION_THROWN|FLOW_ELEMENT_ERROR|VALIDATION_FAIL")
 # Below this the composer's answer is too weakly supported to send without a person.
 MIN_ANSWER_CONFIDENCE = 0.3
 # Conversation slots the composer may mention, filled from the message's entities.
@@ -113,7 +115,7 @@ async def retrieve(turn: Turn, ctx: PipelineContext) -> None:
     """The tenant's best knowledge articles for the message, scoped to its API version."""
     if ctx.knowledge is None:
         return
-    query = turn.content[:RETRIEVAL_QUERY_CHARS]
+    query = retrieval_query(turn)
     filters = SearchFilters(api_version=_api_version(turn))
     turn.retrieved = await ctx.knowledge.search(
         ctx.session, ctx.conversation.organization_id, query, k=RETRIEVED_ARTICLES, filters=filters
@@ -129,6 +131,23 @@ async def retrieve(turn: Turn, ctx: PipelineContext) -> None:
         for found in turn.retrieved
     ]
     turn.category = policy.support_category(turn)
+
+
+def retrieval_query(turn: Turn) -> str:
+    """What to search for: the message, with a pasted debug log replaced by its error lines
+    and the errors the catalog recognised (a log's thousands of event lines are noise)."""
+    diagnosis = turn.diagnosis
+    logs = [a for a in diagnosis.artifacts if a.kind is ArtifactKind.LOG] if diagnosis else []
+    if diagnosis is None or not logs:
+        return turn.content[:RETRIEVAL_QUERY_CHARS]
+    pieces, position = [], 0
+    for log in logs:
+        pieces.append(turn.content[position : log.start])
+        pieces.extend(line for line in log.text.splitlines() if _LOG_ERROR_LINE.search(line))
+        position = log.end
+    pieces.append(turn.content[position:])
+    pieces.extend(match.entry.title for match in diagnosis.errors)
+    return "\n".join(piece for piece in pieces if piece.strip())[:RETRIEVAL_QUERY_CHARS]
 
 
 async def decide(turn: Turn, ctx: PipelineContext) -> None:
