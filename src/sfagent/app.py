@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sfagent import __version__
+from sfagent.admin_rules import api as admin_rules_api
 from sfagent.analysis import api as analysis_api
 from sfagent.analysis.runner import AnalysisRunner, analysis_body_limits
 from sfagent.backplane.base import Backplane
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analysis_api.router)
     app.include_router(kb_api.router)
     app.include_router(llm_usage_api.router)
+    app.include_router(admin_rules_api.router)
     return app
 
 

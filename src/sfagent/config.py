@@ -180,6 +180,8 @@ class Settings(BaseSettings):
     kb_query_max_chars: int = Field(default=2_000, gt=0)
     # The most articles one POST /api/v1/kb/ingest may carry (the CLI sends batches of it).
     kb_ingest_max_articles: int = Field(default=500, gt=0)
+    # Business rules a tenant may keep (every stored rule runs on every message).
+    rules_max_per_tenant: int = Field(default=200, gt=0)
 
     # LLM answers. SFAGENT_LLM_PROVIDERS is a JSON list tried in order (primary first), e.g.
     # [{"kind": "openai", "model": "gpt-4o-mini", "api_key": "sk-..."}]; empty means no LLM:

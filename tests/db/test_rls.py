@@ -35,6 +35,8 @@ TENANT_TABLES = (
     "kb_article_stats",
     "kb_corpus_states",
     "llm_usage",
+    "business_rules",
+    "business_rule_versions",
 )
 # Tables with an organization_id that are deliberately read across tenants: credentials
 # are looked up before the tenant is known, and workers claim jobs of every tenant.
@@ -98,6 +100,18 @@ INSERTS = {
         " prompt_tokens, completion_tokens, cost_usd, updated_at)"
         " VALUES (:org, '2000-01', 'openai', :id, 1, 0, 1, 1, 0, now())"
     ),
+    "business_rules": (
+        "INSERT INTO business_rules (id, organization_id, rule_id, name, priority, enabled,"
+        " stop_processing, definition, version, updated_by, created_at, updated_at)"
+        " VALUES (:id, :org, 'PLANTED', 'planted', 0, true, false, '{}'::jsonb, 1, 'mallory',"
+        " now(), now())"
+    ),
+    "business_rule_versions": (
+        "INSERT INTO business_rule_versions (id, organization_id, business_rule_id, rule_id,"
+        " version, definition, change, changed_by, created_at)"
+        " VALUES (:id, :org, :business_rule_id, 'SEEDED', 999, '{}'::jsonb, 'updated',"
+        " 'mallory', now())"
+    ),
 }
 
 
@@ -112,6 +126,7 @@ class Seeded:
     tenant: TenantHandle
     conversation_id: str
     article_id: str
+    business_rule_id: str
 
 
 async def seed(harness: Harness) -> Seeded:
@@ -137,6 +152,14 @@ async def seed(harness: Harness) -> Seeded:
         "/api/v1/kb/articles/seeded/feedback", json={"helpful": True}, headers=tenant.headers
     )
     assert rated.status_code == 200, rated.text
+    rule = {
+        "id": "SEEDED",
+        "name": "Seeded",
+        "conditions": {"field": "intent", "operator": "exists", "value": True},
+        "actions": [{"type": "tag", "tags": ["seeded"]}],
+    }
+    made = await harness.client.post("/api/v1/admin/rules", json=rule, headers=tenant.headers)
+    assert made.status_code == 201, made.text
     meter = DatabaseUsageMeter(harness.app.state.sessionmaker, harness.settings)
     await meter.record(tenant.organization_id, "openai", "seeded", 10, 5, Cost(0.01, priced=True))
     await meter.flush()
@@ -145,7 +168,10 @@ async def seed(harness: Harness) -> Seeded:
         article_id = (
             await session.execute(text("SELECT id FROM kb_articles WHERE slug = 'seeded'"))
         ).scalar_one()
-    return Seeded(tenant, conversation_id, article_id)
+        business_rule_id = (
+            await session.execute(text("SELECT id FROM business_rules WHERE rule_id = 'SEEDED'"))
+        ).scalar_one()
+    return Seeded(tenant, conversation_id, article_id, business_rule_id)
 
 
 @pytest.fixture
@@ -284,6 +310,7 @@ async def test_insert_for_other_tenant_is_rejected_by_policy(
         "id": str(uuid.uuid4()),
         "conversation_id": tenant_b.conversation_id,
         "article_id": tenant_b.article_id,
+        "business_rule_id": tenant_b.business_rule_id,
     }
     statement = text(INSERTS[table]).bindparams(
         **{name: value for name, value in planted.items() if f":{name}" in INSERTS[table]}

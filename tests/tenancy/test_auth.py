@@ -347,6 +347,7 @@ async def test_staff_login_token_works_on_me(harness: Harness, tenant: TenantHan
             "conversations:write",
             "diagnostics:run",
             "kb:read",
+            "rules:read",
             "tenant:read",
         ],
         "role": "agent",

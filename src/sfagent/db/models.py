@@ -1,5 +1,6 @@
 """Imports every table so Base.metadata is complete (for Alembic and tests)."""
 
+from sfagent.admin_rules.models import BusinessRule, BusinessRuleVersion
 from sfagent.conversations.models import Conversation, ConversationEvent, Message
 from sfagent.db.base import Base
 from sfagent.idempotency.models import IdempotencyRecord
@@ -13,6 +14,8 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "BusinessRule",
+    "BusinessRuleVersion",
     "Conversation",
     "ConversationEvent",
     "EndUser",

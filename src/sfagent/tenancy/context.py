@@ -17,6 +17,8 @@ class Scope(enum.StrEnum):
     DIAGNOSTICS_RUN = "diagnostics:run"
     KB_READ = "kb:read"
     KB_WRITE = "kb:write"
+    RULES_READ = "rules:read"
+    RULES_WRITE = "rules:write"
 
 
 class PrincipalKind(enum.StrEnum):
@@ -43,9 +45,12 @@ ROLE_SCOPES: dict[StaffRole, frozenset[Scope]] = {
             Scope.TENANT_READ,
             Scope.DIAGNOSTICS_RUN,
             Scope.KB_READ,
+            Scope.RULES_READ,
         }
     ),
-    StaffRole.VIEWER: frozenset({Scope.CONVERSATIONS_READ, Scope.TENANT_READ, Scope.KB_READ}),
+    StaffRole.VIEWER: frozenset(
+        {Scope.CONVERSATIONS_READ, Scope.TENANT_READ, Scope.KB_READ, Scope.RULES_READ}
+    ),
 }
 
 

@@ -94,7 +94,13 @@ async def create_organization(
         session,
         organization_id=organization.id,
         name="default",
-        scopes=[*DEFAULT_API_KEY_SCOPES, Scope.KEYS_MANAGE, Scope.KB_WRITE],
+        scopes=[
+            *DEFAULT_API_KEY_SCOPES,
+            Scope.KEYS_MANAGE,
+            Scope.KB_WRITE,
+            Scope.RULES_READ,
+            Scope.RULES_WRITE,
+        ],
         actor=actor,
     )
     return organization, key
