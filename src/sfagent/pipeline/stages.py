@@ -30,6 +30,7 @@ from sfagent.knowledge import SearchFilters
 from sfagent.outbox.service import enqueue
 from sfagent.pipeline import policy
 from sfagent.pipeline.llm_answer import llm_answer
+from sfagent.pipeline.tenant_rules import escalation_reason, evaluate_tenant_rules
 from sfagent.pipeline.turn import Action, PipelineContext, Turn
 from sfagent.responder.composer import (
     ComposedReply,
@@ -157,6 +158,15 @@ async def decide(turn: Turn, ctx: PipelineContext) -> None:
     if ConversationStatus(ctx.conversation.status) is ConversationStatus.ESCALATED:
         _escalate(turn, "a person is already handling this conversation")
         return
+    clarifications = await _clarifications_in_a_row(ctx)
+    ruled = await evaluate_tenant_rules(turn, ctx, clarification_count=clarifications)
+    if ruled is not None and ruled.escalate:
+        _escalate(turn, escalation_reason(turn, ruled))
+        return
+    if ruled is not None and ruled.auto_reply:
+        turn.action, turn.reply, turn.model_used = Action.ANSWER, ruled.auto_reply, "rules"
+        turn.decision_reason = "a rule of your organization answers this"
+        return
     handoff = policy.handoff_needed(turn)
     if handoff is not None:
         _escalate(turn, handoff.reason)
@@ -166,7 +176,7 @@ async def decide(turn: Turn, ctx: PipelineContext) -> None:
         turn.decision_reason = f"small talk: {turn.intent}"
         return
     if policy.too_vague(turn):
-        if await _clarifications_in_a_row(ctx) < policy.MAX_CLARIFICATIONS:
+        if clarifications < policy.MAX_CLARIFICATIONS:
             turn.action = Action.CLARIFY
             turn.decision_reason = "too little to go on; asked for the exact error"
         else:
@@ -186,7 +196,7 @@ async def decide(turn: Turn, ctx: PipelineContext) -> None:
         turn.decision_reason = f"answered from {len(composed.citations)} article(s)"
         return
     if policy.needs_clarification(turn):
-        if await _clarifications_in_a_row(ctx) < policy.MAX_CLARIFICATIONS:
+        if clarifications < policy.MAX_CLARIFICATIONS:
             turn.action = Action.CLARIFY
             turn.decision_reason = "could not tell what this is about; asked which feature"
             return
@@ -318,7 +328,11 @@ async def record(turn: Turn, ctx: PipelineContext) -> None:
         await enqueue(
             ctx.session,
             name=HANDOFF_JOB,
-            payload={"conversation_id": conversation.id, "reason": turn.decision_reason},
+            payload={
+                "conversation_id": conversation.id,
+                "reason": turn.decision_reason,
+                "rules": (turn.rules or {}).get("decision"),
+            },
             organization_id=conversation.organization_id,
         )
     sequence = conversation.message_count
@@ -337,6 +351,7 @@ async def record(turn: Turn, ctx: PipelineContext) -> None:
         "sources": turn.sources,
         "citations": turn.citations,
         "llm": turn.llm,
+        "rules": turn.rules,
         "reply_type": turn.composed.reply_type.value if turn.composed else None,
         "response_confidence": turn.composed.confidence if turn.composed else None,
         "stage_timings_ms": dict(turn.timings_ms),

@@ -46,6 +46,7 @@ class Turn:
     retrieved: list[CorpusHit] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     # decide
+    rules: dict[str, Any] | None = None  # the tenant's rules that fired and their decision
     action: Action | None = None
     decision_reason: str | None = None
     # respond
