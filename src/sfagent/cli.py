@@ -24,6 +24,7 @@ from sfagent import __version__
 from sfagent.app import start_background_work
 from sfagent.backplane.factory import create_backplane
 from sfagent.config import Settings, load_settings
+from sfagent.conversations.chat_cli import chat_command
 from sfagent.db import migrate
 from sfagent.db.engine import create_engine, create_sessionmaker
 from sfagent.diagnostics.cli import analyze_app, eval_app
@@ -72,6 +73,7 @@ for sub, name in [
     app.add_typer(sub, name=name)
 
 eval_app.command("answers")(answers_command)
+app.command("chat")(chat_command)
 eval_app.command("kb")(kb_eval_command)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
