@@ -100,11 +100,6 @@ def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]
     return asyncio.run(runner())
 
 
-def _require_schema(settings: Settings) -> None:
-    if not migrate.is_up_to_date(settings):
-        raise SfagentError("the database schema is not up to date: run `sfagent db upgrade`")
-
-
 # --- serve / worker ---------------------------------------------------------------------
 
 
@@ -123,7 +118,7 @@ def serve(
         with console.status("Migrating the database..."):
             migrate.upgrade(settings)
     else:
-        _require_schema(settings)
+        migrate.require_up_to_date(settings)
     _announce_demo_tenant(settings, f"http://{host}:{port}")
     if workers > 1:
         _prepare_multiprocess_metrics(settings)
@@ -178,7 +173,7 @@ def _announce_demo_tenant(settings: Settings, url: str) -> None:
 def worker() -> None:
     """Run an outbox worker and the maintenance loops without the HTTP server."""
     settings = _settings()
-    _require_schema(settings)
+    migrate.require_up_to_date(settings)
     configure_logging(level=settings.log_level, json=settings.log_json)
 
     async def run() -> None:
@@ -241,7 +236,7 @@ def tenant_create(
 ) -> None:
     """Create an organization and print its first API key (shown once)."""
     settings = _settings()
-    _require_schema(settings)
+    migrate.require_up_to_date(settings)
 
     async def create(session: AsyncSession) -> dict[str, str]:
         organization, key = await tenancy.create_organization(
@@ -266,7 +261,7 @@ def tenant_create(
 def tenant_list(as_json: JsonFlag = False) -> None:
     """List organizations."""
     settings = _settings()
-    _require_schema(settings)
+    migrate.require_up_to_date(settings)
 
     async def fetch(session: AsyncSession) -> list[dict[str, Any]]:
         return [
@@ -290,7 +285,7 @@ def key_create(
 ) -> None:
     """Issue an API key for an organization (the secret is shown once)."""
     settings = _settings()
-    _require_schema(settings)
+    migrate.require_up_to_date(settings)
 
     async def create(session: AsyncSession) -> dict[str, Any]:
         organization = await tenancy.get_organization(session, org)
@@ -324,7 +319,7 @@ def key_list(
 ) -> None:
     """List an organization's API keys (never their secrets)."""
     settings = _settings()
-    _require_schema(settings)
+    migrate.require_up_to_date(settings)
 
     async def fetch(session: AsyncSession) -> list[dict[str, Any]]:
         organization = await tenancy.get_organization(session, org)
@@ -354,7 +349,7 @@ def key_revoke(
 ) -> None:
     """Revoke an API key; requests with it fail with 401 from now on."""
     settings = _settings()
-    _require_schema(settings)
+    migrate.require_up_to_date(settings)
 
     async def revoke(session: AsyncSession) -> str:
         organization_id = (await tenancy.get_organization(session, org)).id if org else None
@@ -376,7 +371,7 @@ def staff_create(
 ) -> None:
     """Create a staff account (owner, admin, agent or viewer)."""
     settings = _settings()
-    _require_schema(settings)
+    migrate.require_up_to_date(settings)
     secret = password or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
     async def create(session: AsyncSession) -> str:
@@ -397,7 +392,7 @@ def token_end_user(
 ) -> None:
     """Print an end-user JWT, as the tenant's backend would mint one for the chat widget."""
     settings = _settings()
-    _require_schema(settings)
+    migrate.require_up_to_date(settings)
 
     async def issue(session: AsyncSession) -> str:
         organization = await tenancy.get_organization(session, org)
@@ -434,7 +429,7 @@ def outbox_list(
 ) -> None:
     """List recent outbox jobs (dead letters with --status dead)."""
     settings = _settings()
-    _require_schema(settings)
+    migrate.require_up_to_date(settings)
 
     async def fetch(session: AsyncSession) -> list[dict[str, Any]]:
         return [
@@ -457,7 +452,7 @@ def outbox_list(
 def outbox_replay(job_id: str) -> None:
     """Queue a dead job again with a fresh attempt budget."""
     settings = _settings()
-    _require_schema(settings)
+    migrate.require_up_to_date(settings)
 
     async def replay(session: AsyncSession) -> str:
         return (await outbox_admin.replay_job(session, job_id=job_id)).name

@@ -44,8 +44,8 @@ def chat_command(
     if url is not None and not key:
         raise SfagentError("--url needs --key (or SFAGENT_API_KEY)")
     # Before the event loop starts: Alembic's check runs a loop of its own.
-    if url is None and not migrate.is_up_to_date(load_settings()):
-        raise SfagentError("the database schema is not up to date: run `sfagent db upgrade`")
+    if url is None:
+        migrate.require_up_to_date(load_settings())
     try:
         asyncio.run(_chat(url, key, org, _read_line))
     except httpx.HTTPError as error:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from sfagent.config import Settings
 from sfagent.db.engine import create_engine
+from sfagent.errors import SfagentError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -61,3 +62,14 @@ def _read_revision(connection: Connection) -> str | None:
 
 def is_up_to_date(settings: Settings) -> bool:
     return asyncio.run(current_revision(settings)) == head_revision(settings)
+
+
+class SchemaOutOfDate(SfagentError):
+    def __init__(self) -> None:
+        super().__init__("the database schema is not up to date: run `sfagent db upgrade`")
+
+
+def require_up_to_date(settings: Settings) -> None:
+    """Refuse to work on an old schema, naming the command that fixes it (CLI commands)."""
+    if not is_up_to_date(settings):
+        raise SchemaOutOfDate()

@@ -20,6 +20,7 @@ from rich.table import Column, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.config import Settings, load_settings
+from sfagent.db import migrate
 from sfagent.db.engine import bind_tenant
 from sfagent.errors import SfagentError, ValidationFailed
 from sfagent.kb import salesforce_sync, service
@@ -29,7 +30,6 @@ from sfagent.kb.cli_support import (
     default_store,
     err_console,
     progress_bar,
-    require_schema,
     tenant_for,
 )
 from sfagent.kb.repository import KnowledgeRepository
@@ -191,7 +191,7 @@ def ingest_command(
         settings = load_settings()
         if from_salesforce == (path is not None):
             raise SfagentError("give either PATH or --salesforce (exactly one)")
-        require_schema(settings)
+        migrate.require_up_to_date(settings)
         if path is not None:
             defaults = IngestDefaults(
                 category=category or "other",
@@ -455,7 +455,7 @@ def reindex_command(
         settings = load_settings()
         if (org is None) == (not every):
             raise SfagentError("give either --org ORG or --all (exactly one)")
-        require_schema(settings)
+        migrate.require_up_to_date(settings)
         rows = asyncio.run(_reindex(settings, org, quiet=as_json))
     if as_json:
         print(json.dumps(rows))
@@ -532,7 +532,7 @@ def search_command(
             raise ValidationFailed("QUERY", f"at most {settings.kb_query_max_chars} characters")
         if k > settings.kb_search_max_results:
             raise ValidationFailed("-k", f"must be at most {settings.kb_search_max_results}")
-        require_schema(settings)
+        migrate.require_up_to_date(settings)
         hits = asyncio.run(_search(settings, org, query, k, SearchFilters(api_version=api_version)))
     if as_json:
         print(json.dumps(hits))

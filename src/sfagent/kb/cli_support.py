@@ -14,7 +14,6 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sfagent.config import Settings
-from sfagent.db import migrate
 from sfagent.db.engine import create_engine, create_sessionmaker
 from sfagent.errors import SfagentError
 from sfagent.kb.store import KnowledgeStore
@@ -53,11 +52,6 @@ def tenant_for(organization: Organization, settings: Settings) -> Tenant:
 def default_store() -> KnowledgeStore:
     # Imports read only the defaults (to override and compare); no index is built.
     return KnowledgeStore(load_default_articles(), max_tenants=1)
-
-
-def require_schema(settings: Settings) -> None:
-    if not migrate.is_up_to_date(settings):
-        raise SfagentError("the database schema is not up to date: run `sfagent db upgrade`")
 
 
 @dataclass(frozen=True, slots=True)
