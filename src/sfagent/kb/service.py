@@ -325,10 +325,9 @@ async def withdraw_imported(
 async def reindex(session: AsyncSession, tenant: Tenant) -> int:
     """Mark the tenant's corpus changed so every process rebuilds its index; the revision."""
     repository = KnowledgeRepository(session, tenant.organization_id)
-    for row in await repository.all():
-        row.content_hash = content_hash(to_article(row))
     revision = await repository.bump_revision()
     for row in await repository.all():
+        row.content_hash = content_hash(to_article(row))
         row.revision = revision
     return revision
 

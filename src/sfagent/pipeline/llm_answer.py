@@ -6,7 +6,6 @@ failing, over-budget or ungrounded LLM leaves the customer with the composer's a
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from sfagent.conversations.repository import MessageRepository
@@ -18,7 +17,6 @@ if TYPE_CHECKING:
 SOURCE_ARTICLES = 3
 SOURCE_CHARS = 6_000  # per article: the model needs the steps, not a whole manual
 HISTORY_MESSAGES = 6
-_CITED = re.compile(r"\[([a-z0-9]+(?:[-_][a-z0-9]+)*)\]")
 
 
 async def llm_answer(turn: Turn, ctx: PipelineContext, llm: LlmRuntime) -> None:
@@ -42,8 +40,12 @@ async def llm_answer(turn: Turn, ctx: PipelineContext, llm: LlmRuntime) -> None:
         return
     turn.reply = result.text
     turn.model_used = result.model_used
+    # Loaded already (the runtime imported the LLM package); deferred so importing the
+    # pipeline does not load the provider SDKs.
+    from sfagent.responder.llm.guard import extract_citations
+
     titles = {found.article.id: found.article.title for found in turn.retrieved}
-    cited = dict.fromkeys(aid for aid in _CITED.findall(result.text) if aid in titles)
+    cited = [aid for aid in extract_citations(result.text) if aid in titles]
     turn.citations = [{"article_id": aid, "title": titles[aid]} for aid in cited]
 
 
