@@ -417,27 +417,33 @@ def _new_row(
         if imported_from == "api"
         else f"{IMPORT_ACTOR_PREFIX}{imported_from}"
     )
-    return KbArticle(
+    row = KbArticle(
         organization_id=tenant.organization_id,
         slug=article.id,
-        title=article.title,
-        body=article.body,
-        category=article.category,
-        product=article.product,
-        tags=list(article.tags),
-        applies_to=article.applies_to,
-        error_ids=list(article.error_ids),
-        links=list(article.links),
-        source=article.source,
         origin=imported_from,
         external_id=external_id,
         source_version=source_version,
-        status=article.status,
         version=1,
-        content_hash=content_hash(article),
         revision=revision,
         updated_by=actor,
     )
+    _copy_content(row, article)
+    return row
+
+
+def _copy_content(row: KbArticle, article: Article) -> None:
+    """The article's editable fields and content hash onto its row."""
+    row.title = article.title
+    row.body = article.body
+    row.category = article.category
+    row.product = article.product
+    row.tags = list(article.tags)
+    row.applies_to = article.applies_to
+    row.error_ids = list(article.error_ids)
+    row.links = list(article.links)
+    row.source = article.source
+    row.status = article.status
+    row.content_hash = content_hash(article)
 
 
 def _version_row(row: KbArticle, change: str) -> KbArticleVersion:
@@ -473,18 +479,8 @@ async def _save_change(
     *,
     actor: str | None = None,
 ) -> None:
-    row.title = article.title
-    row.body = article.body
-    row.category = article.category
-    row.product = article.product
-    row.tags = list(article.tags)
-    row.applies_to = article.applies_to
-    row.error_ids = list(article.error_ids)
-    row.links = list(article.links)
-    row.source = article.source
-    row.status = article.status
+    _copy_content(row, article)
     row.version += 1
-    row.content_hash = content_hash(article)
     row.revision = await repository.bump_revision()
     row.updated_by = actor or tenant.principal.label
     repository.add(_version_row(row, change))
