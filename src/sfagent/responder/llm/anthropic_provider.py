@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anthropic
@@ -17,12 +16,17 @@ from sfagent.responder.llm.base import (
     Completion,
     CompletionStream,
     LLMRequest,
-    ProviderError,
 )
-from sfagent.responder.llm.errors import classify_status, connection_error, timeout_error
-from sfagent.responder.llm.retry import RetryPolicy, parse_retry_after
+from sfagent.responder.llm.errors import SdkErrors, translated_errors
+from sfagent.responder.llm.retry import RetryPolicy
 
 KIND = "anthropic"
+_SDK_ERRORS = SdkErrors(
+    timeout=anthropic.APITimeoutError,
+    status=anthropic.APIStatusError,
+    connection=anthropic.APIConnectionError,
+    base=anthropic.AnthropicError,
+)
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 
 
@@ -62,7 +66,7 @@ class AnthropicProvider:
 
     async def _complete_once(self, request: LLMRequest) -> Completion:
         started = time.perf_counter()
-        with _translated_errors():
+        with translated_errors(KIND, _SDK_ERRORS):
             async with asyncio.timeout(self._timeout):
                 message: Message = await self._client.messages.create(**self._arguments(request))
         text = "".join(block.text for block in message.content if block.type == "text")
@@ -99,7 +103,7 @@ class AnthropicProvider:
     async def _open_stream(
         self, request: LLMRequest
     ) -> anthropic.AsyncStream[RawMessageStreamEvent]:
-        with _translated_errors():
+        with translated_errors(KIND, _SDK_ERRORS):
             async with asyncio.timeout(self._timeout):
                 stream: anthropic.AsyncStream[RawMessageStreamEvent]
                 stream = await self._client.messages.create(**self._arguments(request), stream=True)
@@ -111,7 +115,7 @@ class AnthropicProvider:
         iterator = events.__aiter__()
         while True:
             # The timeout bounds the silence between events, not the whole answer.
-            with _translated_errors():
+            with translated_errors(KIND, _SDK_ERRORS):
                 async with asyncio.timeout(self._timeout):
                     try:
                         event = await anext(iterator)
@@ -162,23 +166,3 @@ def _input_tokens(usage: Usage) -> int:
     # Cached prompt tokens are billed too, at their own rate; all count as prompt tokens.
     cached = (usage.cache_creation_input_tokens or 0) + (usage.cache_read_input_tokens or 0)
     return usage.input_tokens + cached
-
-
-@contextmanager
-def _translated_errors() -> Iterator[None]:
-    """Turn SDK and timeout exceptions into `ProviderError`s the retry policy understands."""
-    try:
-        yield
-    except ProviderError:
-        raise
-    except (TimeoutError, anthropic.APITimeoutError) as error:
-        raise timeout_error(KIND) from error
-    except anthropic.APIStatusError as error:
-        retry_after = parse_retry_after(dict(error.response.headers))
-        raise classify_status(KIND, error.status_code, str(error), retry_after) from error
-    except anthropic.APIConnectionError as error:
-        raise connection_error(KIND, str(error)) from error
-    except anthropic.AnthropicError as error:
-        raise ProviderError(
-            str(error), provider=KIND, reason="bad_response", retryable=False
-        ) from error

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 import openai
@@ -19,10 +18,16 @@ from sfagent.responder.llm.base import (
     LLMRequest,
     ProviderError,
 )
-from sfagent.responder.llm.errors import classify_status, connection_error, timeout_error
-from sfagent.responder.llm.retry import RetryPolicy, parse_retry_after
+from sfagent.responder.llm.errors import SdkErrors, translated_errors
+from sfagent.responder.llm.retry import RetryPolicy
 
 KIND = "openai"
+_SDK_ERRORS = SdkErrors(
+    timeout=openai.APITimeoutError,
+    status=openai.APIStatusError,
+    connection=openai.APIConnectionError,
+    base=openai.OpenAIError,
+)
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Local servers (Ollama, llama.cpp) need no key, but the client insists on one.
 _PLACEHOLDER_KEY = "unused"
@@ -69,7 +74,7 @@ class OpenAICompatibleProvider:
 
     async def _complete_once(self, request: LLMRequest) -> Completion:
         started = time.perf_counter()
-        with _translated_errors():
+        with translated_errors(KIND, _SDK_ERRORS):
             async with asyncio.timeout(self._timeout):
                 response: ChatCompletion = await self._client.chat.completions.create(
                     **self._arguments(request)
@@ -104,7 +109,7 @@ class OpenAICompatibleProvider:
         )
 
     async def _open_stream(self, request: LLMRequest) -> openai.AsyncStream[ChatCompletionChunk]:
-        with _translated_errors():
+        with translated_errors(KIND, _SDK_ERRORS):
             async with asyncio.timeout(self._timeout):
                 stream: openai.AsyncStream[ChatCompletionChunk]
                 stream = await self._client.chat.completions.create(
@@ -120,7 +125,7 @@ class OpenAICompatibleProvider:
         iterator = chunks.__aiter__()
         while True:
             # The timeout bounds the silence between chunks, not the whole answer.
-            with _translated_errors():
+            with translated_errors(KIND, _SDK_ERRORS):
                 async with asyncio.timeout(self._timeout):
                     try:
                         chunk = await anext(iterator)
@@ -165,23 +170,3 @@ def _message_param(message: ChatMessage) -> ChatCompletionMessageParam:
     if message.role == "user":
         return {"role": "user", "content": message.content}
     return {"role": "assistant", "content": message.content}
-
-
-@contextmanager
-def _translated_errors() -> Iterator[None]:
-    """Turn SDK and timeout exceptions into `ProviderError`s the retry policy understands."""
-    try:
-        yield
-    except ProviderError:
-        raise
-    except (TimeoutError, openai.APITimeoutError) as error:
-        raise timeout_error(KIND) from error
-    except openai.APIStatusError as error:
-        retry_after = parse_retry_after(dict(error.response.headers))
-        raise classify_status(KIND, error.status_code, str(error), retry_after) from error
-    except openai.APIConnectionError as error:
-        raise connection_error(KIND, str(error)) from error
-    except openai.OpenAIError as error:
-        raise ProviderError(
-            str(error), provider=KIND, reason="bad_response", retryable=False
-        ) from error
