@@ -53,7 +53,17 @@ def test_services_repositories_and_jobs_do_not_import_fastapi(path: Path) -> Non
 def test_every_stage_is_listed_in_order() -> None:
     from sfagent.pipeline.stages import STAGES
 
-    order = ["ingest", "guard", "understand", "diagnose", "retrieve", "decide", "respond", "record"]
+    order = [
+        "ingest",
+        "guard",
+        "understand",
+        "recall",
+        "diagnose",
+        "retrieve",
+        "decide",
+        "respond",
+        "record",
+    ]
     names = [name for name, _ in STAGES]
     assert names == [name for name in order if name in names]
     assert names[0] == "ingest" and names[-1] == "record"

@@ -35,7 +35,7 @@ from sfagent.nlu.cli import app as nlu_app
 from sfagent.observability.logging import configure_logging
 from sfagent.outbox import admin as outbox_admin
 from sfagent.outbox.models import JobStatus
-from sfagent.pipeline.eval_cli import answers_command
+from sfagent.pipeline.eval_cli import answers_command, conversations_command
 from sfagent.tenancy import service as tenancy
 from sfagent.tenancy.auth import issue_end_user_token
 from sfagent.tenancy.context import DEFAULT_API_KEY_SCOPES
@@ -73,6 +73,7 @@ for sub, name in [
     app.add_typer(sub, name=name)
 
 eval_app.command("answers")(answers_command)
+eval_app.command("conversations")(conversations_command)
 app.command("chat")(chat_command)
 eval_app.command("kb")(kb_eval_command)
 

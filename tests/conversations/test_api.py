@@ -39,6 +39,7 @@ async def test_posted_message_gets_honest_handoff_reply_and_is_stored(
         "ingest",
         "understand",
         "diagnose",
+        "recall",
         "retrieve",
         "decide",
         "respond",

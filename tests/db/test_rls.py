@@ -37,6 +37,7 @@ TENANT_TABLES = (
     "llm_usage",
     "business_rules",
     "business_rule_versions",
+    "dialogue_transitions",
 )
 # Tables with an organization_id that are deliberately read across tenants: credentials
 # are looked up before the tenant is known, and workers claim jobs of every tenant.
@@ -111,6 +112,11 @@ INSERTS = {
         " version, definition, change, changed_by, created_at)"
         " VALUES (:id, :org, :business_rule_id, 'SEEDED', 999, '{}'::jsonb, 'updated',"
         " 'mallory', now())"
+    ),
+    "dialogue_transitions": (
+        "INSERT INTO dialogue_transitions (id, organization_id, conversation_id, step,"
+        " from_state, to_state, reason, created_at)"
+        " VALUES (:id, :org, :conversation_id, 0, 'processing', 'resolved', 'planted', now())"
     ),
 }
 

@@ -15,14 +15,18 @@ from sfagent.conversations.schemas import (
     ConversationCreate,
     ConversationOut,
     ConversationPage,
+    DialogueOut,
+    DialogueTransitionOut,
     MessageCreate,
     MessageOut,
     MessagePage,
     MessageResponse,
+    TopicOut,
     TransitionRequest,
 )
 from sfagent.db.session import SessionDep
 from sfagent.idempotency.dependencies import IdempotencyDep
+from sfagent.pipeline.dialogue import DialogueState
 from sfagent.pipeline.turn import Turn
 from sfagent.tenancy.dependencies import ConversationsRead, ConversationsWrite
 
@@ -47,6 +51,8 @@ def conversation_out(view: service.ConversationView) -> ConversationOut:
         last_activity_at=c.last_activity_at,
         resolved_at=c.resolved_at,
         closed_at=c.closed_at,
+        dialogue_state=c.dialogue_state,
+        csat_score=c.csat_score,
         greeting=MessageOut.model_validate(view.greeting) if view.greeting else None,
     )
 
@@ -55,6 +61,7 @@ def message_response(
     turn: Turn, conversation_id: str, state: ConversationStatus
 ) -> MessageResponse:
     assert turn.reply_message is not None and turn.user_message is not None
+    memory = turn.memory
     return MessageResponse(
         id=turn.reply_message.id,
         conversation_id=conversation_id,
@@ -64,9 +71,13 @@ def message_response(
         intent=turn.intent,
         category=turn.category,
         understanding=turn.understanding.to_dict() if turn.understanding else None,
+        action=turn.action.value if turn.action else None,
         suggested_actions=turn.suggested_actions,
         requires_escalation=turn.requires_escalation,
         state=state,
+        dialogue_state=memory.state.value if memory else DialogueState.INITIALIZATION.value,
+        topic=memory.topic.key if memory and memory.topic else None,
+        slots=memory.all_slots() if memory else {},
         processing_time_ms=turn.processing_time_ms,
         stage_timings_ms=dict(turn.timings_ms),
         diagnostics=turn.diagnostics[0] if turn.diagnostics else None,
@@ -165,6 +176,32 @@ async def list_messages(
     )
     return MessagePage(
         items=[MessageOut.model_validate(m) for m in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{conversation_id}/dialogue", response_model=DialogueOut)
+async def get_dialogue(
+    conversation_id: ConversationId, tenant: ConversationsRead, session: SessionDep
+) -> DialogueOut:
+    view = await service.get_dialogue(session, tenant=tenant, conversation_id=conversation_id)
+    memory = view.memory
+    return DialogueOut(
+        state=memory.state.value,
+        slots=memory.slots,
+        topics=[
+            TopicOut(
+                key=topic.key,
+                category=topic.category,
+                state=topic.state,
+                slots=topic.slots,
+                clarifications=topic.clarifications,
+                failed_fixes=topic.failed_fixes,
+            )
+            for topic in memory.topics
+        ],
+        awaiting_rating=memory.awaiting_csat,
+        csat_score=view.csat_score,
+        transitions=[DialogueTransitionOut.model_validate(row) for row in view.transitions],
     )
 
 

@@ -34,6 +34,10 @@ class Conversation(IdPrimaryKey, Timestamps, Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     csat_score: Mapped[int | None] = mapped_column(Integer)
+    # Where the assistant is in solving it (pipeline.dialogue) and what it remembers:
+    # slots, the topic stack, the sentiment trajectory.
+    dialogue_state: Mapped[str] = mapped_column(String(32), default="initialization")
+    dialogue: Mapped[dict[str, Any] | None]
 
 
 class Message(IdPrimaryKey, Base):
@@ -75,4 +79,24 @@ class ConversationEvent(IdPrimaryKey, Base):
     to_status: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(300))
     actor: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DialogueTransition(IdPrimaryKey, Base):
+    """One move of the dialogue state machine, the message that caused it, and why."""
+
+    __tablename__ = "dialogue_transitions"
+    __table_args__ = (
+        Index("ix_dialogue_transitions_conversation", "conversation_id", "created_at"),
+    )
+
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    message_sequence: Mapped[int | None] = mapped_column(Integer)
+    step: Mapped[int] = mapped_column(Integer, default=0)  # order among one message's moves
+    from_state: Mapped[str] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,7 +9,13 @@ from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.conversations.lifecycle import ConversationStatus
-from sfagent.conversations.models import Conversation, ConversationEvent, Message
+from sfagent.conversations.models import (
+    Conversation,
+    ConversationEvent,
+    DialogueTransition,
+    Message,
+)
+from sfagent.pipeline.dialogue import DialogueState
 from sfagent.tenancy.models import EndUser
 
 
@@ -81,19 +87,20 @@ class ConversationRepository:
 
     async def mark_inactive_abandoned(
         self, *, statuses: Sequence[ConversationStatus], idle_before: datetime, now: datetime
-    ) -> list[tuple[str, str]]:
-        """Abandon idle conversations; return (id, previous status) of each one changed."""
+    ) -> list[tuple[str, str, str]]:
+        """Abandon idle conversations; return (id, previous status, previous dialogue state)
+        of each one changed."""
         candidates = (
             await self.session.execute(
-                select(Conversation.id, Conversation.status).where(
+                select(Conversation.id, Conversation.status, Conversation.dialogue_state).where(
                     Conversation.organization_id == self.organization_id,
                     Conversation.status.in_([s.value for s in statuses]),
                     Conversation.last_activity_at < idle_before,
                 )
             )
         ).all()
-        changed: list[tuple[str, str]] = []
-        for conversation_id, previous in candidates:
+        changed: list[tuple[str, str, str]] = []
+        for conversation_id, previous, dialogue_state in candidates:
             result = await self.session.execute(
                 update(Conversation)
                 .where(
@@ -101,11 +108,26 @@ class ConversationRepository:
                     Conversation.status == previous,
                     Conversation.last_activity_at < idle_before,
                 )
-                .values(status=ConversationStatus.ABANDONED.value, updated_at=now)
+                .values(
+                    status=ConversationStatus.ABANDONED.value,
+                    dialogue_state=DialogueState.ABANDONED.value,
+                    updated_at=now,
+                )
             )
             if getattr(result, "rowcount", 0):
-                changed.append((conversation_id, previous))
+                changed.append((conversation_id, previous, dialogue_state))
         return changed
+
+    async def dialogue_transitions(self, conversation_id: str) -> list[DialogueTransition]:
+        statement = (
+            select(DialogueTransition)
+            .where(
+                DialogueTransition.organization_id == self.organization_id,
+                DialogueTransition.conversation_id == conversation_id,
+            )
+            .order_by(DialogueTransition.created_at, DialogueTransition.step)
+        )
+        return list((await self.session.execute(statement)).scalars().all())
 
     async def delete_finished_before(
         self, *, statuses: Sequence[ConversationStatus], before: datetime
@@ -153,16 +175,14 @@ class MessageRepository:
         )
         return list(reversed((await self.session.execute(statement)).scalars().all()))
 
-    async def recent_user_actions(self, conversation_id: str, *, limit: int) -> list[str | None]:
-        """What the agent decided for the last `limit` user messages, newest first."""
-        statement = (
-            self.scoped()
-            .where(Message.conversation_id == conversation_id, Message.role == "user")
-            .order_by(Message.sequence.desc())
-            .limit(limit)
+    async def content_at(self, conversation_id: str, sequence: int) -> str | None:
+        """The content of the conversation's message number `sequence`."""
+        statement = select(Message.content).where(
+            Message.organization_id == self.organization_id,
+            Message.conversation_id == conversation_id,
+            Message.sequence == sequence,
         )
-        messages = (await self.session.execute(statement)).scalars().all()
-        return [(message.analysis or {}).get("action") for message in messages]
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
     def add(self, message: Message) -> None:
         self.session.add(message)

@@ -78,6 +78,12 @@ class ConversationOut(BaseModel):
     last_activity_at: datetime
     resolved_at: datetime | None
     closed_at: datetime | None
+    dialogue_state: str = Field(
+        description="Where the assistant is in solving it: initialization, gathering_context, "
+        "processing, clarification_needed, solution_provided, awaiting_confirmation, "
+        "escalation_required, resolved or abandoned."
+    )
+    csat_score: int | None = Field(default=None, description="The user's 1-5 rating, if given")
     greeting: MessageOut | None = None
 
 
@@ -108,9 +114,22 @@ class MessageResponse(BaseModel):
         "multi-intent message with their spans, category and group, priority, entities with "
         "character spans, sentiment (with per-aspect scores), emotion and language.",
     )
+    action: str | None = Field(
+        default=None,
+        description="What the agent did with the message: answer, clarify, confirm or escalate.",
+    )
     suggested_actions: list[str]
     requires_escalation: bool
     state: ConversationStatus
+    dialogue_state: str = Field(description="The dialogue state after this turn")
+    topic: str | None = Field(
+        default=None, description="The current topic: the intent that opened it"
+    )
+    slots: dict[str, str] = Field(
+        default_factory=dict,
+        description="What the conversation knows: org id, API version, product, technical "
+        "level, and the current topic's object, field, error, record id and endpoint.",
+    )
     processing_time_ms: float
     stage_timings_ms: dict[str, float]
     diagnostics: dict[str, Any] | None = Field(
@@ -133,3 +152,33 @@ class ConversationPage(BaseModel):
 class MessagePage(BaseModel):
     items: list[MessageOut]
     next_cursor: str | None
+
+
+class DialogueTransitionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    from_state: str
+    to_state: str
+    reason: str
+    message_sequence: int | None
+    created_at: datetime
+
+
+class TopicOut(BaseModel):
+    key: str | None
+    category: str | None
+    state: str
+    slots: dict[str, str]
+    clarifications: int
+    failed_fixes: int
+
+
+class DialogueOut(BaseModel):
+    """The dialogue of one conversation: its state, memory and every move with its reason."""
+
+    state: str
+    slots: dict[str, str]
+    topics: list[TopicOut] = Field(description="The topic stack, the current topic last")
+    awaiting_rating: bool
+    csat_score: int | None
+    transitions: list[DialogueTransitionOut]

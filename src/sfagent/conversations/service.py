@@ -16,7 +16,12 @@ from sfagent.conversations.lifecycle import (
     ConversationStatus,
     accepts_messages,
 )
-from sfagent.conversations.models import Conversation, ConversationEvent, Message
+from sfagent.conversations.models import (
+    Conversation,
+    ConversationEvent,
+    DialogueTransition,
+    Message,
+)
 from sfagent.conversations.repository import ConversationRepository, MessageRepository
 from sfagent.conversations.transitions import transition
 from sfagent.db.base import utcnow
@@ -24,6 +29,7 @@ from sfagent.db.pagination import decode_sequence_cursor, decode_time_cursor, en
 from sfagent.errors import Conflict, NotFound, RateLimited
 from sfagent.kb.store import KnowledgeStore
 from sfagent.llm_usage.runtime import LlmRuntime
+from sfagent.pipeline.dialogue import DialogueMemory, DialogueState
 from sfagent.pipeline.nlu_runtime import NluRuntime
 from sfagent.pipeline.runner import run_pipeline
 from sfagent.pipeline.turn import PipelineContext, Turn
@@ -64,6 +70,13 @@ class ConversationView:
     conversation: Conversation
     user_id: str | None  # the end user's external id
     greeting: Message | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueView:
+    memory: DialogueMemory
+    csat_score: int | None
+    transitions: list[DialogueTransition]
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +280,20 @@ async def list_messages(
     return Page(rows, encode_cursor([rows[-1].sequence]) if has_more else None)
 
 
+async def get_dialogue(
+    session: AsyncSession, *, tenant: Tenant, conversation_id: str
+) -> DialogueView:
+    """The conversation's dialogue memory and every dialogue move, oldest first."""
+    repository = await _repository(session, tenant)
+    conversation = await repository.get(conversation_id)
+    if conversation is None:
+        raise ConversationNotFound(conversation_id)
+    memory = DialogueMemory.from_json(conversation.dialogue, context=conversation.context or {})
+    memory.state = DialogueState(conversation.dialogue_state)
+    transitions = await repository.dialogue_transitions(conversation_id)
+    return DialogueView(memory, conversation.csat_score, transitions)
+
+
 async def change_status(
     session: AsyncSession,
     *,
@@ -301,7 +328,17 @@ async def abandon_idle_conversations(
         statuses=sorted(SWEEPABLE_STATUSES), idle_before=now - idle_for, now=now
     )
     minutes = int(idle_for.total_seconds() // 60)
-    for conversation_id, previous in changed:
+    for conversation_id, previous, dialogue_state in changed:
+        session.add(
+            DialogueTransition(
+                organization_id=organization_id,
+                conversation_id=conversation_id,
+                from_state=dialogue_state,
+                to_state=DialogueState.ABANDONED.value,
+                reason=f"no activity for {minutes} minutes",
+                created_at=now,
+            )
+        )
         repository.add(
             ConversationEvent(
                 organization_id=organization_id,

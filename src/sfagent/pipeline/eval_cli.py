@@ -1,4 +1,5 @@
-"""`sfagent eval answers`: end-to-end answer quality on labelled customer questions."""
+"""`sfagent eval answers`: end-to-end answer quality on labelled customer questions;
+`sfagent eval conversations`: the multi-turn scenario suite."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ from rich.table import Table
 from sfagent.config import load_settings
 from sfagent.diagnostics.cli import fail
 from sfagent.pipeline.answer_run import run_answer_cases
+from sfagent.pipeline.scenario_run import ScenarioRunFailed, run_scenarios
+from sfagent.pipeline.scenarios import (
+    DEFAULT_FOLDER,
+    ScenarioError,
+    ScenarioResult,
+    load_scenarios,
+)
 from sfagent.responder.answer_eval import (
     AnswerCase,
     AnswerCaseError,
@@ -87,3 +95,68 @@ def _print_score(score: AnswerScore, show_failures: int) -> None:
             f"escalated {result['escalated']} (expected {result['should_escalate']})",
             highlight=False,
         )
+
+
+def conversations_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Scenario files or folders; the shipped suite when none is given."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Run multi-turn conversation scenarios; print the pass rate and every failure.
+    Exits 1 when a scenario fails."""
+    try:
+        scenarios = load_scenarios(paths or [DEFAULT_FOLDER])
+    except ScenarioError as exc:
+        fail(str(exc))
+    settings = load_settings()
+    with Progress(console=console, disable=as_json, transient=True) as progress:
+        task = progress.add_task("conversations", total=len(scenarios))
+
+        def advance(_result: ScenarioResult) -> None:
+            progress.advance(task)
+
+        try:
+            results = asyncio.run(run_scenarios(scenarios, settings=settings, progress=advance))
+        except ScenarioRunFailed as exc:
+            fail(str(exc))
+    passed = sum(result.passed for result in results)
+    if as_json:
+        print(json.dumps(_scenario_report(results, passed)))
+    else:
+        _print_scenarios(results, passed)
+    if passed < len(results):
+        raise typer.Exit(1)
+
+
+def _scenario_report(results: list[ScenarioResult], passed: int) -> dict[str, object]:
+    return {
+        "scenarios": len(results),
+        "passed": passed,
+        "pass_rate": round(passed / len(results), 4) if results else 0.0,
+        "turns": sum(result.turns_run for result in results),
+        "failures": [
+            {
+                "scenario": result.scenario.slug,
+                "name": result.scenario.name,
+                "problems": result.failures,
+            }
+            for result in results
+            if not result.passed
+        ],
+    }
+
+
+def _print_scenarios(results: list[ScenarioResult], passed: int) -> None:
+    turns = sum(result.turns_run for result in results)
+    console.print(
+        f"{passed}/{len(results)} scenarios passed ({passed / len(results):.1%}), {turns} turns",
+        highlight=False,
+    )
+    for result in results:
+        if result.passed:
+            continue
+        console.print(f"[bold red]✗ {result.scenario.slug}[/] — {result.scenario.name}")
+        for problem in result.failures:
+            console.print(f"    {problem}", highlight=False, markup=False)

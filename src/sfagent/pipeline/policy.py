@@ -3,10 +3,12 @@ the writer is. Small, explicit rules; a tenant's own rules come on top of these.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 from sfagent.nlu.catalog import SUPPORT_CATEGORIES
+from sfagent.pipeline.dialogue import Topic
 from sfagent.pipeline.turn import Turn
 from sfagent.responder.composer import EmotionalStrategy, TechnicalLevel
 
@@ -21,8 +23,17 @@ HANDOFF_REASONS: dict[str, str] = {
 HANDOFF_INTENT_CONFIDENCE = 0.5
 SMALL_TALK_INTENTS = frozenset({"greeting", "thanks", "goodbye"})
 SMALL_TALK_CONFIDENCE = 0.7
-# Questions in a row the agent may ask before it hands the conversation to a person.
+# Answers to its questions that told nothing new before the agent hands over to a person,
+# and questions about one topic in all (even when each answer adds a little).
 MAX_CLARIFICATIONS = 2
+MAX_QUESTIONS_PER_TOPIC = 4
+# Fixes the user said did not work before a person takes over.
+MAX_FAILED_FIXES = 2
+# An answer to "what is the exact error?" this short with no error in it still lacks one.
+SHORT_ANSWER_WORDS = 12
+# Sentiment falling by this much over the last turns, from the first to the last, is a decline.
+SENTIMENT_DECLINE = 0.3
+TRAJECTORY_TURNS = 3
 CLARIFYING_QUESTION = (
     "I can only help with Salesforce questions. Which part of Salesforce is this about, "
     "and what error or message do you see?"
@@ -86,7 +97,7 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 # A failure report this short, naming no error, object, field, record or endpoint, is vague.
-VAGUE_MAX_WORDS = 6
+VAGUE_MAX_WORDS = 8
 SPECIFIC_ENTITIES = (
     "ERROR",
     "SALESFORCE_OBJECT",
@@ -182,14 +193,63 @@ def too_vague(turn: Turn) -> bool:
     spec = turn.understanding.spec if turn.understanding is not None else None
     if spec is None or spec.group != "TECHNICAL" or spec.category == "how_to_config":
         return False
+    return _short_and_unspecific(turn)
+
+
+def area_unknown(turn: Turn) -> bool:
+    """A short failure report that names no area ("something is wrong"): which feature it
+    concerns is the question that narrows it most."""
+    spec = turn.understanding.spec if turn.understanding is not None else None
+    if spec is None or spec.group == "DIALOGUE" or spec.category != "other":
+        return False
+    return _short_and_unspecific(turn)
+
+
+def named_area_only(turn: Turn, topic: Topic | None) -> bool:
+    """The answer to "which feature?" names one ("Data Loader") and nothing more: the exact
+    error is the next question."""
+    if topic is None or topic.asked != "feature" or topic.category in (None, "other"):
+        return False
+    return _short_and_unspecific(turn)
+
+
+def _short_and_unspecific(turn: Turn) -> bool:
+    if turn.diagnosis is not None and turn.diagnosis.found_anything:
+        return False
     specifics = turn.entities.get("by_type", {}) if turn.entities else {}
     if any(specifics.get(kind) for kind in SPECIFIC_ENTITIES):
         return False
     return len(turn.content.split()) <= VAGUE_MAX_WORDS
 
 
+def still_missing_error(turn: Turn, topic: Topic | None) -> bool:
+    """The assistant asked for the exact error and the answer (an endpoint, an object) still
+    holds none: asking again, acknowledging what it added, beats a guess."""
+    if topic is None or topic.asked != "error" or topic.slots.get("error"):
+        return False
+    if turn.diagnosis is not None and turn.diagnosis.found_anything:
+        return False
+    return len(turn.content.split()) <= SHORT_ANSWER_WORDS
+
+
+def clarification_exhausted(topic: Topic | None) -> bool:
+    """Asked enough: the next step is a person, not another question."""
+    if topic is None:
+        return False
+    return (
+        topic.failed_clarifications >= MAX_CLARIFICATIONS
+        or topic.clarifications >= MAX_QUESTIONS_PER_TOPIC
+    )
+
+
 def technical_level(turn: Turn) -> TechnicalLevel:
-    """Pasted code, queries or logs mark an expert; plain questions get the fuller version."""
+    """What the user told about themselves, then pasted code, queries or logs (an expert);
+    plain questions get the fuller version."""
+    stated = turn.memory.slots.get("technical_level") if turn.memory is not None else None
+    if stated == TechnicalLevel.BEGINNER.value:
+        return TechnicalLevel.BEGINNER
+    if stated == TechnicalLevel.EXPERT.value:
+        return TechnicalLevel.EXPERT
     if turn.diagnosis is not None and turn.diagnosis.artifacts:
         return TechnicalLevel.EXPERT
     if _CODE_MARKERS.search(turn.content):
@@ -198,15 +258,27 @@ def technical_level(turn: Turn) -> TechnicalLevel:
 
 
 def emotional_strategy(turn: Turn) -> EmotionalStrategy:
-    """The tone of the reply, from this message's emotion and sentiment."""
+    """The tone of the reply, from this message's emotion and the sentiment trajectory:
+    angry → empathetic and a person on offer; frustrated or sliding → apologetic, fix first;
+    confused → patient; pleased → brief; else professional."""
     emotion = turn.emotion or "neutral"
     sentiment = turn.sentiment or 0.0
+    history = turn.memory.sentiments if turn.memory is not None else []
     if emotion == "anger":
         return EmotionalStrategy.EMPATHETIC_ESCALATE
-    if emotion == "frustration" or sentiment <= -0.5:
+    if emotion == "frustration" or sentiment <= -0.5 or sentiment_declining(history):
         return EmotionalStrategy.APOLOGETIC_EXPEDITE
     if emotion == "confusion":
         return EmotionalStrategy.CLARIFYING
     if emotion == "joy" and sentiment > 0.3:
         return EmotionalStrategy.REINFORCING
     return EmotionalStrategy.PROFESSIONAL
+
+
+def sentiment_declining(history: list[float]) -> bool:
+    """The last turns' sentiment fell steadily and ends negative."""
+    recent = history[-TRAJECTORY_TURNS:]
+    if len(recent) < TRAJECTORY_TURNS or recent[-1] >= 0:
+        return False
+    steady = all(later <= earlier for earlier, later in itertools.pairwise(recent))
+    return steady and recent[0] - recent[-1] >= SENTIMENT_DECLINE

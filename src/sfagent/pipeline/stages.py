@@ -19,8 +19,7 @@ import anyio
 
 from sfagent.conversations.lifecycle import ConversationStatus
 from sfagent.conversations.models import Message
-from sfagent.conversations.repository import MessageRepository
-from sfagent.conversations.transitions import transition
+from sfagent.conversations.transitions import record_dialogue_moves, transition
 from sfagent.db.base import utcnow
 from sfagent.diagnostics.detect import ArtifactKind
 from sfagent.diagnostics.diagnose import diagnose_message
@@ -29,12 +28,19 @@ from sfagent.kb.service import record_usage
 from sfagent.knowledge import SearchFilters
 from sfagent.outbox.service import enqueue
 from sfagent.pipeline import policy
+from sfagent.pipeline.confirmation import Confirmation
+from sfagent.pipeline.dialogue import DialogueState, Topic
+from sfagent.pipeline.dialogue_turn import cause_key, remember_outcome, turn_moves
 from sfagent.pipeline.llm_answer import llm_answer
+from sfagent.pipeline.multi_intent import answer_each, problem_parts
+from sfagent.pipeline.recall import recall
 from sfagent.pipeline.tenant_rules import escalation_reason, evaluate_tenant_rules
 from sfagent.pipeline.turn import Action, PipelineContext, Turn
+from sfagent.responder import composer_phrases as phrases
 from sfagent.responder.composer import (
     ComposedReply,
     DialogueDecision,
+    EmotionalStrategy,
     ReplyRequest,
     compose_reply,
 )
@@ -52,6 +58,13 @@ RETRIEVAL_QUERY_CHARS = 4_000
 _LOG_ERROR_LINE = re.compile(r"FATAL_ERROR|EXCEPTION_THROWN|FLOW_ELEMENT_ERROR|VALIDATION_FAIL")
 # Below this the composer's answer is too weakly supported to send without a person.
 MIN_ANSWER_CONFIDENCE = 0.3
+# A confirmed fix resolves a conversation the assistant is handling.
+OPEN_FOR_RESOLVING = frozenset({ConversationStatus.ACTIVE, ConversationStatus.WAITING})
+# The runner-up after a fix that did not work: weaker evidence than a first answer needs,
+# but still a source about the same problem (retrieval ran on everything said about it).
+NEXT_BEST_MIN_CONFIDENCE = 0.1
+# A rating this low gets an apology and an open door.
+LOW_RATING = 2
 # Conversation slots the composer may mention, filled from the message's entities.
 SLOT_ENTITIES = {
     "object": "SALESFORCE_OBJECT",
@@ -106,7 +119,7 @@ def entities_by_type(understanding: Understanding) -> dict[str, Any]:
 
 async def diagnose(turn: Turn, ctx: PipelineContext) -> None:
     """Analyse pasted code, queries, logs and errors (CPU-bound: off the event loop)."""
-    diagnosis = await anyio.to_thread.run_sync(diagnose_message, turn.content)
+    diagnosis = await anyio.to_thread.run_sync(diagnose_message, turn.text)
     turn.diagnosis = diagnosis
     if diagnosis.found_anything:
         turn.diagnostics = [diagnosis.summary()]
@@ -139,14 +152,15 @@ def retrieval_query(turn: Turn) -> str:
     and the errors the catalog recognised (a log's thousands of event lines are noise)."""
     diagnosis = turn.diagnosis
     logs = [a for a in diagnosis.artifacts if a.kind is ArtifactKind.LOG] if diagnosis else []
+    text = turn.text
     if diagnosis is None or not logs:
-        return turn.content[:RETRIEVAL_QUERY_CHARS]
+        return text[:RETRIEVAL_QUERY_CHARS]
     pieces, position = [], 0
     for log in logs:
-        pieces.append(turn.content[position : log.start])
+        pieces.append(text[position : log.start])
         pieces.extend(line for line in log.text.splitlines() if _LOG_ERROR_LINE.search(line))
         position = log.end
-    pieces.append(turn.content[position:])
+    pieces.append(text[position:])
     pieces.extend(match.entry.title for match in diagnosis.errors)
     return "\n".join(piece for piece in pieces if piece.strip())[:RETRIEVAL_QUERY_CHARS]
 
@@ -157,65 +171,157 @@ async def decide(turn: Turn, ctx: PipelineContext) -> None:
         return
     if ConversationStatus(ctx.conversation.status) is ConversationStatus.ESCALATED:
         _escalate(turn, "a person is already handling this conversation")
+        if not policy.knowledge_answer_allowed(turn):
+            turn.retrieved = []  # "ok thanks" needs no reading list while a person takes over
         return
-    clarifications = await _clarifications_in_a_row(ctx)
-    ruled = await evaluate_tenant_rules(turn, ctx, clarification_count=clarifications)
-    if ruled is not None and ruled.escalate:
-        _escalate(turn, escalation_reason(turn, ruled))
+    if turn.rating is not None:
+        turn.action = Action.CONFIRM
+        turn.decision_reason = f"the user rated the conversation {turn.rating} out of 5"
         return
-    if ruled is not None and ruled.auto_reply:
-        turn.action, turn.reply, turn.model_used = Action.ANSWER, ruled.auto_reply, "rules"
-        turn.decision_reason = "a rule of your organization answers this"
+    topic = turn.memory.topic if turn.memory is not None else None
+    if await _ruled(turn, ctx, topic) or _handed_off(turn):
         return
-    handoff = policy.handoff_needed(turn)
-    if handoff is not None:
-        _escalate(turn, handoff.reason)
+    if turn.confirmation is Confirmation.WORKED and not _new_problem(turn):
+        turn.action = Action.CONFIRM
+        turn.decision_reason = "the user confirmed the fix worked"
         return
     if policy.is_small_talk(turn):
         turn.action = Action.ANSWER
         turn.decision_reason = f"small talk: {turn.intent}"
         return
-    if policy.too_vague(turn):
-        if clarifications < policy.MAX_CLARIFICATIONS:
-            turn.action = Action.CLARIFY
-            turn.decision_reason = "too little to go on; asked for the exact error"
-        else:
-            _escalate(turn, "still unclear after several questions")
+    if turn.confirmation is Confirmation.FAILED:
+        _next_best_step(turn, topic)
         return
-    composed = compose_reply(_reply_request(turn, DialogueDecision.answer()))
-    if turn.diagnosis is not None and turn.diagnosis.primary is not None:
-        turn.action, turn.composed = Action.ANSWER, composed
-        turn.decision_reason = f"diagnosed: {turn.diagnosis.primary.title}"
+    if await _answered_each_part(turn, ctx):
+        return
+    if policy.area_unknown(turn):
+        _ask(turn, topic, "feature", "could not tell which feature this is about; asked")
         return
     if (
-        composed.grounded
-        and composed.confidence >= MIN_ANSWER_CONFIDENCE
-        and policy.knowledge_answer_allowed(turn)
+        policy.too_vague(turn)
+        or policy.still_missing_error(turn, topic)
+        or policy.named_area_only(turn, topic)
     ):
-        turn.action, turn.composed = Action.ANSWER, composed
-        turn.decision_reason = f"answered from {len(composed.citations)} article(s)"
+        _ask(turn, topic, "error", "too little to go on; asked for the exact error")
+        return
+    if _answered(turn):
         return
     if policy.needs_clarification(turn):
-        if clarifications < policy.MAX_CLARIFICATIONS:
-            turn.action = Action.CLARIFY
-            turn.decision_reason = "could not tell what this is about; asked which feature"
-            return
-        _escalate(turn, "still unclear after several questions")
+        _ask(turn, topic, "feature", "could not tell what this is about; asked which feature")
         return
     _escalate(turn, "no diagnosis or knowledge article covers this with enough confidence")
 
 
-async def _clarifications_in_a_row(ctx: PipelineContext) -> int:
-    repository = MessageRepository(ctx.session, ctx.conversation.organization_id)
-    actions = await repository.recent_user_actions(
-        ctx.conversation.id, limit=policy.MAX_CLARIFICATIONS
+async def _ruled(turn: Turn, ctx: PipelineContext, topic: Topic | None) -> bool:
+    """The tenant's rules: an escalation or an automatic reply settles the turn."""
+    asked = topic.clarifications if topic is not None else 0
+    ruled = await evaluate_tenant_rules(turn, ctx, clarification_count=asked)
+    if ruled is not None and ruled.escalate:
+        _escalate(turn, escalation_reason(turn, ruled))
+        return True
+    if ruled is not None and ruled.auto_reply:
+        turn.action, turn.reply, turn.model_used = Action.ANSWER, ruled.auto_reply, "rules"
+        turn.decision_reason = "a rule of your organization answers this"
+        return True
+    return False
+
+
+def _handed_off(turn: Turn) -> bool:
+    handoff = policy.handoff_needed(turn)
+    if handoff is not None:
+        _escalate(turn, handoff.reason)
+    return handoff is not None
+
+
+def _new_problem(turn: Turn) -> bool:
+    """ "Yes, but now I get ..." names an error the topic did not have: a new problem."""
+    topic = turn.memory.topic if turn.memory is not None else None
+    known = topic.slots.get("error") if topic is not None else None
+    errors = turn.entities.get("by_type", {}).get("ERROR", []) if turn.entities else []
+    return any(error != known for error in errors)
+
+
+def _answered(
+    turn: Turn, *, fresh_only: bool = False, min_confidence: float = MIN_ANSWER_CONFIDENCE
+) -> bool:
+    """Answer from the diagnosis or the knowledge base when the evidence supports it.
+    `fresh_only` leaves out what was already offered on this topic."""
+    decision = DialogueDecision.answer(lead=turn.lead, confirm=True)
+    request = _reply_request(turn, decision, fresh_only=fresh_only)
+    composed = compose_reply(request)
+    if request.diagnosis is not None and request.diagnosis.primary is not None:
+        turn.action, turn.composed = Action.ANSWER, composed
+        turn.decision_reason = f"diagnosed: {request.diagnosis.primary.title}"
+        return True
+    if (
+        composed.grounded
+        and composed.confidence >= min_confidence
+        and (fresh_only or policy.knowledge_answer_allowed(turn))
+    ):
+        turn.action, turn.composed = Action.ANSWER, composed
+        turn.decision_reason = f"answered from {len(composed.citations)} article(s)"
+        return True
+    return False
+
+
+def _next_best_step(turn: Turn, topic: Topic | None) -> None:
+    """The fix did not work: the next thing to try, or a person after MAX_FAILED_FIXES."""
+    failed = (topic.failed_fixes if topic is not None else 0) + 1
+    if topic is not None:
+        topic.failed_fixes = failed
+    if failed >= policy.MAX_FAILED_FIXES:
+        _escalate(turn, f"{failed} suggested fixes did not solve it")
+        return
+    turn.lead = phrases.NEXT_BEST_STEP
+    if _answered(turn, fresh_only=True, min_confidence=NEXT_BEST_MIN_CONFIDENCE):
+        turn.decision_reason = f"the first fix did not work; next: {turn.decision_reason}"
+        return
+    turn.lead = None
+    _escalate(turn, "the suggested fix did not work and I have no other to offer")
+
+
+async def _answered_each_part(turn: Turn, ctx: PipelineContext) -> bool:
+    """A message with several problems gets one answer per problem, in order."""
+    understander = await ctx.nlu.get() if ctx.nlu is not None else None
+    parts = problem_parts(turn, understander.catalog if understander is not None else None)
+    if not parts:
+        return False
+
+    async def study(part: Turn) -> None:
+        await diagnose(part, ctx)
+        await retrieve(part, ctx)
+
+    turn.composed = await answer_each(
+        turn,
+        parts,
+        study=study,
+        compose=lambda part, decision: compose_reply(_reply_request(part, decision)),
+        min_confidence=MIN_ANSWER_CONFIDENCE,
     )
-    return next((i for i, action in enumerate(actions) if action != Action.CLARIFY), len(actions))
+    turn.action = Action.ANSWER
+    names = ", ".join(part.intent for part in parts)
+    turn.decision_reason = f"{len(parts)} problems in one message, answered in order: {names}"
+    return True
+
+
+def _ask(turn: Turn, topic: Topic | None, slot: str, reason: str) -> None:
+    """Ask the one question for `slot`, unless asking has stopped helping."""
+    if policy.clarification_exhausted(topic):
+        _escalate(turn, "still unclear after several questions")
+        return
+    turn.action = Action.CLARIFY
+    turn.asked = slot
+    turn.decision_reason = reason
 
 
 async def respond(turn: Turn, ctx: PipelineContext) -> None:
     """Compose the reply for the decided action, citing every source it used."""
     if turn.reply is not None:
+        return
+    if turn.action is Action.CONFIRM:
+        turn.reply = confirmation_reply(turn)
+        turn.model_used = "dialogue"
+        turn.suggested_actions = ["rate_conversation"] if turn.rating is None else []
         return
     if turn.action is Action.ANSWER and turn.composed is None:
         turn.reply = small_talk_reply(turn.intent or "")
@@ -230,14 +336,7 @@ async def respond(turn: Turn, ctx: PipelineContext) -> None:
             await llm_answer(turn, ctx, ctx.llm)
         return
     if turn.action is Action.CLARIFY:
-        question = (
-            DialogueDecision.clarify(slot="error")
-            if policy.too_vague(turn)
-            else DialogueDecision.clarify(
-                question=policy.CLARIFYING_QUESTION, options=policy.CLARIFYING_OPTIONS
-            )
-        )
-        _use(turn, compose_reply(_reply_request(turn, question)))
+        _use(turn, compose_reply(_reply_request(turn, _question(turn))))
         turn.model_used = "composer"
         turn.suggested_actions = ["add_details", "talk_to_person"]
         return
@@ -248,6 +347,29 @@ async def respond(turn: Turn, ctx: PipelineContext) -> None:
     _use(turn, compose_reply(_reply_request(turn, decision)))
     turn.model_used = "composer"
     turn.suggested_actions = ["add_details", "close_conversation"]
+
+
+def _question(turn: Turn) -> DialogueDecision:
+    if turn.asked == "feature":
+        return DialogueDecision.clarify(
+            question=policy.CLARIFYING_QUESTION, options=policy.CLARIFYING_OPTIONS, lead=turn.lead
+        )
+    return DialogueDecision.clarify(slot=turn.asked or "error", lead=turn.lead)
+
+
+def confirmation_reply(turn: Turn) -> str:
+    """The reply to "it worked" (glad, and the rating question) or to the rating itself."""
+    if turn.rating is not None:
+        lines = [phrases.CSAT_THANKS.format(score=turn.rating)]
+        if turn.rating <= LOW_RATING:
+            lines.append(phrases.CSAT_LOW)
+        return " ".join(lines)
+    lines = [phrases.FIX_CONFIRMED]
+    waiting = turn.memory.topics[:-1] if turn.memory is not None else []
+    if waiting:
+        lines.append(phrases.OPEN_TOPIC_REMINDER.format(topic=waiting[-1].label))
+    lines.append(phrases.CSAT_QUESTION)
+    return " ".join(lines)
 
 
 def _escalate(turn: Turn, reason: str) -> None:
@@ -261,21 +383,38 @@ def _use(turn: Turn, composed: ComposedReply) -> None:
     turn.citations = [{"article_id": aid, "title": title} for aid, title in composed.citations]
 
 
-def _reply_request(turn: Turn, decision: DialogueDecision) -> ReplyRequest:
+def _reply_request(
+    turn: Turn, decision: DialogueDecision, *, fresh_only: bool = False
+) -> ReplyRequest:
+    """What the composer may use; `fresh_only` leaves out the cause and the articles already
+    offered on the current topic (the user said they did not work)."""
+    topic = turn.memory.topic if turn.memory is not None else None
+    offered = set(topic.offered) if topic is not None and fresh_only else set()
+    diagnosis = turn.diagnosis
+    if diagnosis is not None and diagnosis.primary is not None and cause_key(turn) in offered:
+        diagnosis = None
+    sources = [found for found in turn.retrieved if found.hit.article_id not in offered]
+    if fresh_only and turn.diagnosis is not None and turn.diagnosis.errors:
+        # After a failed fix for a recognised error, only articles about that error: an
+        # article about a neighbouring limit would be a wrong fix.
+        errors = {match.entry.id for match in turn.diagnosis.errors}
+        sources = [found for found in sources if errors & set(found.article.error_ids)]
     return ReplyRequest.build(
-        turn.content,
-        diagnosis=turn.diagnosis,
-        sources=[(found.article, found.hit) for found in turn.retrieved],
+        turn.text,
+        diagnosis=diagnosis,
+        sources=[(found.article, found.hit) for found in sources],
         slots=_slots(turn),
         level=policy.technical_level(turn),
-        strategy=policy.emotional_strategy(turn),
+        # After "sorry that did not fix it", the strategy's own apology would be a second.
+        strategy=EmotionalStrategy.PROFESSIONAL if fresh_only else policy.emotional_strategy(turn),
         decision=decision,
     )
 
 
 def _slots(turn: Turn) -> dict[str, str]:
+    """The conversation's slots, the current topic's, then this message's on top."""
+    slots = turn.memory.all_slots() if turn.memory is not None else {}
     by_type: dict[str, list[str]] = turn.entities.get("by_type", {}) if turn.entities else {}
-    slots: dict[str, str] = {}
     for slot, entity_type in SLOT_ENTITIES.items():
         values = by_type.get(entity_type)
         if values:
@@ -284,13 +423,11 @@ def _slots(turn: Turn) -> dict[str, str]:
 
 
 def _api_version(turn: Turn) -> float | None:
-    by_type: dict[str, list[str]] = turn.entities.get("by_type", {}) if turn.entities else {}
-    for value in by_type.get("API_VERSION", []):
-        try:
-            return float(value.lstrip("vV"))
-        except ValueError:
-            continue
-    return None
+    value = _slots(turn).get("api_version")
+    try:
+        return float(value.lstrip("vV")) if value else None
+    except ValueError:
+        return None
 
 
 def _next_step(ctx: PipelineContext, reference: str) -> str:
@@ -302,13 +439,27 @@ def _next_step(ctx: PipelineContext, reference: str) -> str:
     return f"A support engineer will read this conversation and reply here (reference {reference})."
 
 
-async def record(turn: Turn, ctx: PipelineContext) -> None:
-    """Store the user's message with its analysis and the reply; move the conversation on."""
+def _advance_dialogue(turn: Turn, ctx: PipelineContext) -> None:
     conversation = ctx.conversation
-    now = utcnow()
+    sequence = conversation.message_count + 1
+    moves = turn_moves(turn)
+    turn.dialogue_moves = moves
+    record_dialogue_moves(ctx.session, conversation, moves, sequence=sequence)
+    state = moves[-1].to_state if moves else DialogueState(conversation.dialogue_state)
+    remember_outcome(turn, state, sequence=sequence)
+    if turn.memory is not None:
+        conversation.dialogue = turn.memory.to_json()
+
+
+async def _advance_lifecycle(turn: Turn, ctx: PipelineContext) -> None:
+    """Reopen on a new message, hand over on an escalation, resolve on a confirmed fix."""
+    conversation = ctx.conversation
     status = ConversationStatus(conversation.status)
     actor = ctx.tenant.principal.label
-    if status in (ConversationStatus.RESOLVED, ConversationStatus.ABANDONED):
+    rating_only = turn.action is Action.CONFIRM and turn.rating is not None
+    if turn.rating is not None:
+        conversation.csat_score = turn.rating
+    if status in (ConversationStatus.RESOLVED, ConversationStatus.ABANDONED) and not rating_only:
         transition(
             ctx.session,
             conversation,
@@ -317,6 +468,14 @@ async def record(turn: Turn, ctx: PipelineContext) -> None:
             actor=actor,
         )
         status = ConversationStatus.ACTIVE
+    if turn.action is Action.CONFIRM and not rating_only and status in OPEN_FOR_RESOLVING:
+        transition(
+            ctx.session,
+            conversation,
+            ConversationStatus.RESOLVED,
+            reason=turn.decision_reason or "the user confirmed the fix",
+            actor=actor,
+        )
     if turn.action is Action.ESCALATE and status is not ConversationStatus.ESCALATED:
         transition(
             ctx.session,
@@ -335,6 +494,15 @@ async def record(turn: Turn, ctx: PipelineContext) -> None:
             },
             organization_id=conversation.organization_id,
         )
+
+
+async def record(turn: Turn, ctx: PipelineContext) -> None:
+    """Store the user's message with its analysis and the reply; move the dialogue and the
+    conversation on."""
+    conversation = ctx.conversation
+    now = utcnow()
+    _advance_dialogue(turn, ctx)
+    await _advance_lifecycle(turn, ctx)
     sequence = conversation.message_count
     turn.user_message = _message(ctx, sequence + 1, "user", turn.content, now)
     turn.user_message.intent = turn.intent
@@ -354,6 +522,7 @@ async def record(turn: Turn, ctx: PipelineContext) -> None:
         "rules": turn.rules,
         "reply_type": turn.composed.reply_type.value if turn.composed else None,
         "response_confidence": turn.composed.confidence if turn.composed else None,
+        "dialogue": dialogue_summary(turn),
         "stage_timings_ms": dict(turn.timings_ms),
     }
     turn.reply_message = _message(ctx, sequence + 2, "assistant", turn.reply or "", now)
@@ -369,6 +538,25 @@ async def record(turn: Turn, ctx: PipelineContext) -> None:
             [citation["article_id"] for citation in turn.citations],
         )
     await ctx.session.flush()
+
+
+def dialogue_summary(turn: Turn) -> dict[str, Any] | None:
+    """The dialogue as a message's analysis keeps it: the moves, the topic, the slots."""
+    memory = turn.memory
+    if memory is None:
+        return None
+    topic = memory.topic
+    return {
+        "state": memory.state.value,
+        "moves": [
+            {"from": move.from_state.value, "to": move.to_state.value, "reason": move.reason}
+            for move in turn.dialogue_moves
+        ],
+        "topic": topic.key if topic is not None else None,
+        "shift": turn.shift.kind.value if turn.shift is not None else None,
+        "slots": memory.all_slots(),
+        "referenced_sequence": turn.referenced_sequence,
+    }
 
 
 def nlu_summary(understanding: Understanding) -> dict[str, Any]:
@@ -394,6 +582,7 @@ def _message(ctx: PipelineContext, sequence: int, role: str, content: str, now: 
 STAGES: list[tuple[str, Stage]] = [
     ("ingest", ingest),
     ("understand", understand),
+    ("recall", recall),
     ("diagnose", diagnose),
     ("retrieve", retrieve),
     ("decide", decide),

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from sfagent.kb.store import CorpusHit, KnowledgeStore
     from sfagent.llm_usage.runtime import LlmRuntime
     from sfagent.nlu.understand import Understanding
+    from sfagent.pipeline.confirmation import Confirmation
+    from sfagent.pipeline.context_stack import Shift
+    from sfagent.pipeline.dialogue import DialogueMemory, DialogueMove
     from sfagent.responder.composer import ComposedReply
 
 
@@ -40,6 +43,14 @@ class Turn:
     entities: dict[str, Any] = field(default_factory=dict)
     sentiment: float | None = None
     emotion: str | None = None
+    # recall: the message read against the conversation's memory
+    memory: DialogueMemory | None = None
+    shift: Shift | None = None
+    working_text: str | None = None  # what diagnose and retrieve read (topic so far, references)
+    referenced_sequence: int | None = None  # the earlier message the user pointed at
+    confirmation: Confirmation | None = None  # the answer to "did this fix it?"
+    rating: int | None = None  # the answer to the 1-5 rating question
+    added_detail: bool = False  # the message told something new about its topic
     # diagnose / retrieve
     diagnosis: Diagnosis | None = None
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
@@ -49,6 +60,8 @@ class Turn:
     rules: dict[str, Any] | None = None  # the tenant's rules that fired and their decision
     action: Action | None = None
     decision_reason: str | None = None
+    lead: str | None = None  # the dialogue's first words: "Back to your data export."
+    asked: str | None = None  # for CLARIFY: what the question asks for ("error", "feature")
     # respond
     composed: ComposedReply | None = None
     citations: list[dict[str, str]] = field(default_factory=list)
@@ -59,11 +72,17 @@ class Turn:
     # record
     user_message: Message | None = None
     reply_message: Message | None = None
+    dialogue_moves: list[DialogueMove] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def requires_escalation(self) -> bool:
         return self.action is Action.ESCALATE
+
+    @property
+    def text(self) -> str:
+        """What diagnose and retrieve read: the working text when recall set one."""
+        return self.working_text or self.content
 
     @property
     def processing_time_ms(self) -> float:

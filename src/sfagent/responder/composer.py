@@ -147,11 +147,10 @@ def _answer(request: ReplyRequest) -> ComposedReply:
     )
     cites = CitationList()
     body, used = _answer_body(request.diagnosis, sources, shape, cites)
-    opening = _opening(request.strategy, reply_type)
+    opening = _opening(request.strategy, reply_type, lead=request.decision.lead)
     personal = " ".join(personal_lines(request.slots, cause, used))
-    closing = phrases.CLOSINGS[request.strategy]
     return ComposedReply(
-        text=_assemble([*opening, personal], body, [closing], cites),
+        text=_assemble([*opening, personal], body, _closing(request), cites),
         reply_type=reply_type,
         citations=cites.pairs(),
         confidence=evidence_confidence(cause, used),
@@ -193,7 +192,7 @@ def _answer_body(
 
 def _clarification(request: ReplyRequest) -> ComposedReply:
     text = _assemble(
-        _opening(request.strategy),
+        _opening(request.strategy, lead=request.decision.lead),
         clarification_blocks(request.decision),
         [],
         CitationList(),
@@ -234,15 +233,27 @@ def _dont_know(request: ReplyRequest) -> ComposedReply:
     return ComposedReply(text=text, reply_type=ReplyType.INFORMATIONAL)
 
 
-def _opening(strategy: EmotionalStrategy, answer: ReplyType | None = None) -> list[str]:
-    """The acknowledgement; for an answer, the fix first or a person, as the strategy promises."""
-    sentences = [phrases.OPENINGS[strategy]]
+def _opening(
+    strategy: EmotionalStrategy, answer: ReplyType | None = None, *, lead: str | None = None
+) -> list[str]:
+    """The acknowledgement; for an answer, the fix first or a person, as the strategy promises.
+    The dialogue's lead ("Back to your data export.") comes before it."""
+    sentences = [lead or "", phrases.OPENINGS[strategy]]
     has_fix = answer in (ReplyType.INSTRUCTIONAL, ReplyType.TECHNICAL)
     if has_fix and strategy is EmotionalStrategy.APOLOGETIC_EXPEDITE:
         sentences.append(phrases.FASTEST_FIX_FIRST)
     if answer is not None and strategy is EmotionalStrategy.EMPATHETIC_ESCALATE:
         sentences.append(phrases.OFFER_PERSON_NOW)
     return [" ".join(sentence for sentence in sentences if sentence)]
+
+
+def _closing(request: ReplyRequest) -> list[str]:
+    """The strategy's closing line, then (after a fix) the question whether it worked."""
+    decision = request.decision
+    lines = [phrases.CLOSINGS[request.strategy]] if decision.closing else []
+    if decision.confirm:
+        lines.append(phrases.CONFIRM_QUESTION)
+    return lines
 
 
 def _assemble(

@@ -13,7 +13,7 @@ from sfagent.responder.composer_types import EmotionalStrategy
 # clarification reply carries exactly the one question it is for.
 OPENINGS: dict[EmotionalStrategy, str] = {
     EmotionalStrategy.APOLOGETIC_EXPEDITE: "Sorry for the trouble.",
-    EmotionalStrategy.EMPATHETIC_ESCALATE: "I understand this is frustrating.",
+    EmotionalStrategy.EMPATHETIC_ESCALATE: "I am sorry about this; I understand it is frustrating.",
     EmotionalStrategy.CLARIFYING: "Let me walk you through it.",
     EmotionalStrategy.REINFORCING: "Happy to help.",
     EmotionalStrategy.PROFESSIONAL: "",
@@ -85,6 +85,23 @@ DEFAULT_NEXT_STEP = "A support engineer will reply here."
 FOUND_SO_FAR = "What I found so far"
 WHILE_YOU_WAIT = "While you wait, this may help:"
 
+# The dialogue around an answer: confirming the fix, rating, topics, the next step.
+CONFIRM_QUESTION = "Did this fix it? Reply yes, or tell me what you see now."
+FIX_CONFIRMED = "Glad that fixed it."
+CSAT_QUESTION = "How would you rate this conversation, from 1 (poor) to 5 (excellent)?"
+CSAT_THANKS = "Thank you for rating this conversation {score} out of 5."
+CSAT_LOW = (
+    "Sorry it fell short. If something is still not right, tell me here and I will pick it up."
+)
+OPEN_TOPIC_REMINDER = (
+    "You also asked about your {topic}; say “back to {topic}” to continue with it."
+)
+BACK_TO_TOPIC = "Back to your {topic}."
+SWITCHED_TOPIC = "Let us look at your {topic} first; your {previous} question is kept for later."
+NEXT_BEST_STEP = "Sorry that did not fix it. Here is the next thing to try."
+SEVERAL_TOPICS = "You asked about {count} things; I will take them in order."
+TOPIC_HEADING = "{number}. Your {topic}"
+
 TEMPLATE_PHRASES: tuple[str, ...] = (
     *(phrase for phrase in OPENINGS.values() if phrase),
     FASTEST_FIX_FIRST,
@@ -126,4 +143,15 @@ TEMPLATE_PHRASES: tuple[str, ...] = (
     DEFAULT_NEXT_STEP,
     FOUND_SO_FAR,
     WHILE_YOU_WAIT,
+    CONFIRM_QUESTION,
+    FIX_CONFIRMED,
+    CSAT_QUESTION,
+    CSAT_THANKS,
+    CSAT_LOW,
+    OPEN_TOPIC_REMINDER,
+    BACK_TO_TOPIC,
+    SWITCHED_TOPIC,
+    NEXT_BEST_STEP,
+    SEVERAL_TOPICS,
+    TOPIC_HEADING,
 )

@@ -61,18 +61,30 @@ class DialogueDecision:
     options: tuple[str, ...] = ()
     reason: str | None = None
     next_step: str | None = None
+    lead: str | None = None  # said first: "Back to your data export."
+    confirm: bool = False  # end an answer by asking whether it fixed the problem
+    closing: bool = True  # False for one section of a reply about several topics
 
     @classmethod
-    def answer(cls) -> DialogueDecision:
+    def answer(
+        cls, *, lead: str | None = None, confirm: bool = False, closing: bool = True
+    ) -> DialogueDecision:
         """Answer from the evidence."""
-        return cls()
+        return cls(lead=lead, confirm=confirm, closing=closing)
 
     @classmethod
     def clarify(
-        cls, *, slot: str | None = None, question: str | None = None, options: Sequence[str] = ()
+        cls,
+        *,
+        slot: str | None = None,
+        question: str | None = None,
+        options: Sequence[str] = (),
+        lead: str | None = None,
     ) -> DialogueDecision:
         """Ask one question about `slot` (or the given `question`), offering `options`."""
-        return cls(DialogueAct.CLARIFY, slot=slot, question=question, options=tuple(options))
+        return cls(
+            DialogueAct.CLARIFY, slot=slot, question=question, options=tuple(options), lead=lead
+        )
 
     @classmethod
     def escalate(
