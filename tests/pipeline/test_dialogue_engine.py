@@ -181,7 +181,12 @@ def test_ratings(text: str, score: int | None) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["the error I pasted above", "same error as before", "that error again", "the log from earlier"],
+    [
+        "the error I pasted above",
+        "same error as before",
+        "that error again",
+        "the log from earlier",
+    ],
 )
 def test_references_to_earlier_turns(text: str) -> None:
     assert refers_to_earlier(text)

@@ -62,6 +62,7 @@ class ConversationRoute:
 CONVERSATION_ROUTES = (
     ConversationRoute("GET", "/api/v1/conversations/{conversation_id}"),
     ConversationRoute("GET", "/api/v1/conversations/{conversation_id}/messages"),
+    ConversationRoute("GET", "/api/v1/conversations/{conversation_id}/dialogue"),
     ConversationRoute(
         "POST",
         "/api/v1/conversations/{conversation_id}/messages",

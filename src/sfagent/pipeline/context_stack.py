@@ -140,6 +140,11 @@ def detect_shift(reading: MessageReading, memory: DialogueMemory) -> Shift:
     return Shift(ShiftKind.CONTINUE)
 
 
+def names_area(reading: MessageReading) -> bool:
+    """A support problem the intent model is sure enough of to name a topic's area."""
+    return reading.problem and reading.confidence >= NEW_PROBLEM_CONFIDENCE
+
+
 def topic_has_area(topic: Topic) -> bool:
     """Whether the topic's area is known (not a vague opener's "other")."""
     return topic.key is not None and topic.category not in (None, "other")
@@ -147,10 +152,7 @@ def topic_has_area(topic: Topic) -> bool:
 
 def _new_area(reading: MessageReading, topic: Topic) -> bool:
     return (
-        reading.problem
-        and reading.confidence >= NEW_PROBLEM_CONFIDENCE
-        and reading.intent != topic.key
-        and reading.category != topic.category
+        names_area(reading) and reading.intent != topic.key and reading.category != topic.category
     )
 
 

@@ -15,6 +15,7 @@ from sfagent.pipeline.context_stack import (
     MessageReading,
     ShiftKind,
     detect_shift,
+    names_area,
     refers_to_earlier,
     says_beginner,
     slot_values,
@@ -95,7 +96,7 @@ def _place(turn: Turn, memory: DialogueMemory, reading: MessageReading, *, seque
             turn.lead = phrases.SWITCHED_TOPIC.format(
                 topic=memory.topics[-1].label, previous=current.label
             )
-    elif current is not None and not topic_has_area(current) and reading.problem:
+    elif current is not None and not topic_has_area(current) and names_area(reading):
         current.key, current.category = reading.intent, reading.category  # the area, now named
 
 
