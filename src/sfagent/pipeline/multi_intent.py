@@ -14,6 +14,8 @@ from sfagent.responder.composer import ComposedReply, DialogueDecision, ReplyTyp
 
 # Each part must be this sure of its own intent to be answered on its own.
 MIN_PART_CONFIDENCE = 0.5
+# A clause of fewer words ("Opportunity.") names a detail, not a problem of its own.
+MIN_PART_WORDS = 3
 MAX_PARTS = 4
 _COUNT_WORDS = {2: "two", 3: "three", 4: "four"}
 
@@ -33,7 +35,9 @@ def problem_parts(turn: Turn, catalog: IntentCatalog | None) -> list[IntentSpan]
         spec = catalog.get(span.intent)
         if spec is None or spec.group == "DIALOGUE" or spec.name == "oos":
             continue
-        if span.confidence >= MIN_PART_CONFIDENCE and all(p.intent != span.intent for p in parts):
+        if len(span.text.split()) < MIN_PART_WORDS or span.confidence < MIN_PART_CONFIDENCE:
+            continue
+        if all(part.intent != span.intent for part in parts):
             parts.append(span)
     return parts[:MAX_PARTS] if len(parts) >= 2 else []
 

@@ -96,6 +96,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         "you asked for a person",
     ),
 )
+# Below this intent confidence, with nothing recognised, ask before handing over.
+LOW_INTENT_CONFIDENCE = 0.4
 # A failure report this short, naming no error, object, field, record or endpoint, is vague.
 VAGUE_MAX_WORDS = 8
 SPECIFIC_ENTITIES = (
@@ -203,6 +205,27 @@ def area_unknown(turn: Turn) -> bool:
     if spec is None or spec.group == "DIALOGUE" or spec.category != "other":
         return False
     return _short_and_unspecific(turn)
+
+
+def object_missing(turn: Turn, topic: Topic | None) -> bool:
+    """A short access or sharing report that names no object ("users cannot see the
+    records"): sharing is set per object, so which object is the question to ask."""
+    spec = turn.understanding.spec if turn.understanding is not None else None
+    if spec is None or spec.category != "permissions_sharing":
+        return False
+    if topic is not None and topic.slots.get("object"):
+        return False
+    return _short_and_unspecific(turn)
+
+
+def unsure_of_intent(turn: Turn, topic: Topic | None) -> bool:
+    """The intent model could not tell what this is and nothing was recognised in it: one
+    question (which feature) before handing over, when none was asked yet."""
+    if turn.understanding is None or (turn.confidence or 0.0) >= LOW_INTENT_CONFIDENCE:
+        return False
+    if turn.diagnosis is not None and turn.diagnosis.found_anything:
+        return False
+    return topic is None or topic.clarifications == 0
 
 
 def named_area_only(turn: Turn, topic: Topic | None) -> bool:

@@ -192,10 +192,13 @@ async def decide(turn: Turn, ctx: PipelineContext) -> None:
     if turn.confirmation is Confirmation.FAILED:
         _next_best_step(turn, topic)
         return
-    if await _answered_each_part(turn, ctx):
-        return
+    if (topic is None or topic.asked is None) and await _answered_each_part(turn, ctx):
+        return  # an answer to our question is one problem, however many clauses it has
     if policy.area_unknown(turn):
         _ask(turn, topic, "feature", "could not tell which feature this is about; asked")
+        return
+    if policy.object_missing(turn, topic):
+        _ask(turn, topic, "object", "access is set per object; asked which object")
         return
     if (
         policy.too_vague(turn)
@@ -206,7 +209,7 @@ async def decide(turn: Turn, ctx: PipelineContext) -> None:
         return
     if _answered(turn):
         return
-    if policy.needs_clarification(turn):
+    if policy.needs_clarification(turn) or policy.unsure_of_intent(turn, topic):
         _ask(turn, topic, "feature", "could not tell what this is about; asked which feature")
         return
     _escalate(turn, "no diagnosis or knowledge article covers this with enough confidence")

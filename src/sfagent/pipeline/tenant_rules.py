@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from sfagent.admin_rules.facts import build_facts
+from sfagent.admin_rules.hours import open_now
 from sfagent.admin_rules.service import load_rules
+from sfagent.db.base import utcnow
 from sfagent.pipeline.turn import PipelineContext, Turn
 from sfagent.rules import Decision, Evaluation
 
@@ -30,6 +32,7 @@ async def evaluate_tenant_rules(
         channel=turn.channel,
         message_count=ctx.conversation.message_count + 1,
         clarification_count=clarification_count,
+        business_hours=await open_now(ctx.session, ctx.conversation.organization_id, utcnow()),
         state=ctx.conversation.status,
     )
     evaluation = stored.rule_set.evaluate(facts)
