@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kb_api.router)
     app.include_router(llm_usage_api.router)
     app.include_router(admin_rules_api.router)
+    app.include_router(admin_rules_api.hours_router)
     return app
 
 

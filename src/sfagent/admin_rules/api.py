@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 
-from sfagent.admin_rules import service
+from sfagent.admin_rules import hours, service
 from sfagent.admin_rules.models import BusinessRule
 from sfagent.admin_rules.schemas import (
     DryRunIn,
@@ -22,10 +22,12 @@ from sfagent.admin_rules.schemas import (
 from sfagent.db.session import SessionDep
 from sfagent.errors import ValidationFailed
 from sfagent.pipeline.nlu_runtime import NluRuntime
+from sfagent.rules.business_hours import BusinessHours
 from sfagent.rules.evaluate import json_safe
 from sfagent.tenancy.dependencies import RulesRead, RulesWrite, SettingsDep
 
 router = APIRouter(prefix="/api/v1/admin/rules", tags=["rules"])
+hours_router = APIRouter(prefix="/api/v1/admin/business-hours", tags=["rules"])
 
 RuleDocument = Annotated[
     dict[str, Any],
@@ -150,3 +152,24 @@ async def rule_versions(
         )
         for version in versions
     ]
+
+
+@hours_router.get("", response_model=BusinessHours)
+async def get_business_hours(tenant: RulesRead, session: SessionDep) -> BusinessHours:
+    """The organization's business hours (the `business_hours` fact of its rules)."""
+    return await hours.require_business_hours(session, tenant)
+
+
+@hours_router.put("", response_model=BusinessHours)
+async def set_business_hours(
+    body: BusinessHours, tenant: RulesWrite, session: SessionDep
+) -> BusinessHours:
+    """Set the weekly schedule ("09:00-17:30" ranges per weekday), time zone and holidays."""
+    return await hours.set_business_hours(session, tenant, body)
+
+
+@hours_router.delete("", status_code=204)
+async def clear_business_hours(tenant: RulesWrite, session: SessionDep) -> Response:
+    """Remove the schedule: rules then see no `business_hours` fact."""
+    await hours.clear_business_hours(session, tenant)
+    return Response(status_code=204)

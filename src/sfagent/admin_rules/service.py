@@ -20,8 +20,10 @@ from sfagent.admin_rules.facts import (
     build_facts,
     fact_errors,
 )
+from sfagent.admin_rules.hours import open_now
 from sfagent.admin_rules.models import BusinessRule, BusinessRuleVersion
 from sfagent.admin_rules.repository import RulesRepository
+from sfagent.db.base import utcnow
 from sfagent.errors import Conflict, NotFound, ValidationFailed
 from sfagent.rules import Evaluation, Rule, RuleSet, RuleValidationError, parse_rule
 from sfagent.security.audit import record_audit
@@ -202,7 +204,8 @@ async def dry_run(
 ) -> DryRun:
     """Which rules fire for `message`, in order, with every condition's outcome.
 
-    The facts come from the NLU (when given) and the tenant's tier, then `overrides`; the
+    The facts come from the NLU (when given), the tenant's tier and business hours, then
+    `overrides`; the
     rules are `documents` when given (unsaved rules to try), else the tenant's stored rules.
     """
     if len(message) > tenant.limits.max_message_length:
@@ -225,7 +228,11 @@ async def dry_run(
         understanding = await anyio.to_thread.run_sync(understander.understand, message)
         catalog = understander.catalog
     facts = build_facts(
-        understanding, catalog=catalog, customer_tier=tenant.tier, overrides=overrides
+        understanding,
+        catalog=catalog,
+        customer_tier=tenant.tier,
+        business_hours=await open_now(session, tenant.organization_id, utcnow()),
+        overrides=overrides,
     )
     evaluation = rule_set.evaluate(facts, trace=True)
     return DryRun(facts, understanding is not None, source, rule_set, evaluation, invalid)

@@ -33,6 +33,8 @@ class Organization(IdPrimaryKey, Timestamps, Base):
     max_message_length: Mapped[int | None] = mapped_column(Integer)
     retention_days: Mapped[int | None] = mapped_column(Integer)
     inactivity_timeout_minutes: Mapped[int | None] = mapped_column(Integer)
+    # When the tenant's people work (rules.business_hours.BusinessHours); NULL: not set.
+    business_hours: Mapped[dict[str, Any] | None]
     # Signs end-user JWTs for the chat widget; the tenant's own backend holds a copy.
     end_user_jwt_secret: Mapped[str] = mapped_column(String(128))
     end_user_jwt_issuer: Mapped[str] = mapped_column(String(200))
