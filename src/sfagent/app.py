@@ -42,6 +42,8 @@ from sfagent.kb.store import KnowledgeStore
 from sfagent.knowledge import load_default_articles
 from sfagent.llm_usage import api as llm_usage_api
 from sfagent.llm_usage.runtime import LlmRuntime
+from sfagent.notifications import api as notifications_api
+from sfagent.notifications.tasks import HANDLERS as NOTIFICATION_JOBS
 from sfagent.observability.logging import configure_logging
 from sfagent.observability.metrics import prepare_metrics_directory
 from sfagent.observability.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -56,7 +58,7 @@ from sfagent.tenancy.usage import KeyUsageRecorder
 log = structlog.get_logger(__name__)
 
 # Every job the outbox can run, by name. A new domain adds its HANDLERS here.
-JOB_HANDLERS: dict[str, JobHandler] = {**CONVERSATION_JOBS}
+JOB_HANDLERS: dict[str, JobHandler] = {**CONVERSATION_JOBS, **NOTIFICATION_JOBS}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(llm_usage_api.router)
     app.include_router(admin_rules_api.router)
     app.include_router(admin_rules_api.hours_router)
+    app.include_router(notifications_api.router)
     return app
 
 

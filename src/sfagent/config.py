@@ -182,6 +182,15 @@ class Settings(BaseSettings):
     kb_ingest_max_articles: int = Field(default=500, gt=0)
     # Business rules a tenant may keep (every stored rule runs on every message).
     rules_max_per_tenant: int = Field(default=200, gt=0)
+    # Notifications: email through this SMTP server; webhooks and Slack over HTTPS.
+    notification_channels_max_per_tenant: int = Field(default=50, gt=0)
+    notification_timeout_seconds: float = Field(default=10.0, gt=0)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_sender: str = "sfagent@localhost"
 
     # LLM answers. SFAGENT_LLM_PROVIDERS is a JSON list tried in order (primary first), e.g.
     # [{"kind": "openai", "model": "gpt-4o-mini", "api_key": "sk-..."}]; empty means no LLM:

@@ -38,6 +38,7 @@ TENANT_TABLES = (
     "business_rules",
     "business_rule_versions",
     "dialogue_transitions",
+    "notification_channels",
 )
 # Tables with an organization_id that are deliberately read across tenants: credentials
 # are looked up before the tenant is known, and workers claim jobs of every tenant.
@@ -118,6 +119,12 @@ INSERTS = {
         " from_state, to_state, reason, created_at)"
         " VALUES (:id, :org, :conversation_id, 0, 'processing', 'resolved', 'planted', now())"
     ),
+    "notification_channels": (
+        "INSERT INTO notification_channels (id, organization_id, name, method, target,"
+        " on_escalation, enabled, created_at, updated_at)"
+        " VALUES (:id, :org, 'planted', 'webhook', 'https://evil.example', true, true,"
+        " now(), now())"
+    ),
 }
 
 
@@ -165,6 +172,11 @@ async def seed(harness: Harness) -> Seeded:
         "actions": [{"type": "tag", "tags": ["seeded"]}],
     }
     made = await harness.client.post("/api/v1/admin/rules", json=rule, headers=tenant.headers)
+    assert made.status_code == 201, made.text
+    channel = {"name": "seeded", "method": "slack", "target": "https://hooks.slack.example/x"}
+    made = await harness.client.post(
+        "/api/v1/admin/notification-channels", json=channel, headers=tenant.headers
+    )
     assert made.status_code == 201, made.text
     meter = DatabaseUsageMeter(harness.app.state.sessionmaker, harness.settings)
     await meter.record(tenant.organization_id, "openai", "seeded", 10, 5, Cost(0.01, priced=True))

@@ -1,11 +1,17 @@
 """Imports every table so Base.metadata is complete (for Alembic and tests)."""
 
 from sfagent.admin_rules.models import BusinessRule, BusinessRuleVersion
-from sfagent.conversations.models import Conversation, ConversationEvent, Message
+from sfagent.conversations.models import (
+    Conversation,
+    ConversationEvent,
+    DialogueTransition,
+    Message,
+)
 from sfagent.db.base import Base
 from sfagent.idempotency.models import IdempotencyRecord
 from sfagent.kb.models import KbArticle, KbArticleStats, KbArticleVersion, KbCorpusState
 from sfagent.llm_usage.models import LlmUsage
+from sfagent.notifications.models import NotificationChannel
 from sfagent.outbox.models import OutboxJob
 from sfagent.security.models import AuditEntry
 from sfagent.tenancy.models import ApiKey, EndUser, Organization, StaffUser
@@ -18,6 +24,7 @@ __all__ = [
     "BusinessRuleVersion",
     "Conversation",
     "ConversationEvent",
+    "DialogueTransition",
     "EndUser",
     "IdempotencyRecord",
     "KbArticle",
@@ -26,6 +33,7 @@ __all__ = [
     "KbCorpusState",
     "LlmUsage",
     "Message",
+    "NotificationChannel",
     "Organization",
     "OutboxJob",
     "StaffUser",

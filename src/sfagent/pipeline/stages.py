@@ -33,6 +33,7 @@ from sfagent.pipeline.dialogue import DialogueState, Topic
 from sfagent.pipeline.dialogue_turn import cause_key, remember_outcome, turn_moves
 from sfagent.pipeline.llm_answer import llm_answer
 from sfagent.pipeline.multi_intent import answer_each, problem_parts
+from sfagent.pipeline.notify import raise_notifications
 from sfagent.pipeline.recall import recall
 from sfagent.pipeline.tenant_rules import escalation_reason, evaluate_tenant_rules
 from sfagent.pipeline.turn import Action, PipelineContext, Turn
@@ -479,7 +480,9 @@ async def _advance_lifecycle(turn: Turn, ctx: PipelineContext) -> None:
             reason=turn.decision_reason or "the user confirmed the fix",
             actor=actor,
         )
-    if turn.action is Action.ESCALATE and status is not ConversationStatus.ESCALATED:
+    escalating = turn.action is Action.ESCALATE and status is not ConversationStatus.ESCALATED
+    await raise_notifications(turn, ctx, escalated=escalating)
+    if escalating:
         transition(
             ctx.session,
             conversation,

@@ -38,6 +38,7 @@ async def evaluate_tenant_rules(
     evaluation = stored.rule_set.evaluate(facts)
     decision = evaluation.decision()
     turn.rules = _summary(evaluation, decision, stored.invalid)
+    turn.rule_decision = decision
     return decision
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sfagent.pipeline.context_stack import Shift
     from sfagent.pipeline.dialogue import DialogueMemory, DialogueMove
     from sfagent.responder.composer import ComposedReply
+    from sfagent.rules import Decision
 
 
 class Action(enum.StrEnum):
@@ -58,6 +59,7 @@ class Turn:
     sources: list[dict[str, Any]] = field(default_factory=list)
     # decide
     rules: dict[str, Any] | None = None  # the tenant's rules that fired and their decision
+    rule_decision: Decision | None = None
     action: Action | None = None
     decision_reason: str | None = None
     lead: str | None = None  # the dialogue's first words: "Back to your data export."

@@ -19,6 +19,8 @@ class Scope(enum.StrEnum):
     KB_WRITE = "kb:write"
     RULES_READ = "rules:read"
     RULES_WRITE = "rules:write"
+    NOTIFICATIONS_READ = "notifications:read"
+    NOTIFICATIONS_WRITE = "notifications:write"
 
 
 class PrincipalKind(enum.StrEnum):
@@ -46,10 +48,17 @@ ROLE_SCOPES: dict[StaffRole, frozenset[Scope]] = {
             Scope.DIAGNOSTICS_RUN,
             Scope.KB_READ,
             Scope.RULES_READ,
+            Scope.NOTIFICATIONS_READ,
         }
     ),
     StaffRole.VIEWER: frozenset(
-        {Scope.CONVERSATIONS_READ, Scope.TENANT_READ, Scope.KB_READ, Scope.RULES_READ}
+        {
+            Scope.CONVERSATIONS_READ,
+            Scope.TENANT_READ,
+            Scope.KB_READ,
+            Scope.RULES_READ,
+            Scope.NOTIFICATIONS_READ,
+        }
     ),
 }
 

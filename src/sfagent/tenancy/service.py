@@ -100,6 +100,8 @@ async def create_organization(
             Scope.KB_WRITE,
             Scope.RULES_READ,
             Scope.RULES_WRITE,
+            Scope.NOTIFICATIONS_READ,
+            Scope.NOTIFICATIONS_WRITE,
         ],
         actor=actor,
     )

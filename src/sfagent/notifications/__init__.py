@@ -1,0 +1,1 @@
+"""Notifications to people and systems: signed webhooks, Slack incoming webhooks, email."""
