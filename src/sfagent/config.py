@@ -185,6 +185,9 @@ class Settings(BaseSettings):
     # Notifications: email through this SMTP server; webhooks and Slack over HTTPS.
     notification_channels_max_per_tenant: int = Field(default=50, gt=0)
     notification_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Webhook and Slack URLs on loopback, private or link-local addresses are refused unless
+    # this is set (a tenant must not reach the deployment's internal network through them).
+    notification_private_targets: bool = False
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, gt=0, lt=65536)
     smtp_username: str | None = None

@@ -130,7 +130,7 @@ async def _say(harness: Harness, tenant: TenantHandle, text: str) -> Any:
 async def test_a_rules_notify_action_reaches_a_signed_webhook(
     make_harness: Any,
 ) -> None:
-    harness: Harness = await make_harness(worker_enabled=False)
+    harness: Harness = await make_harness(worker_enabled=False, notification_private_targets=True)
     tenant = await harness.create_tenant()
     async with http_receiver() as receiver:
         await _create(harness, tenant, webhook(receiver.url))
@@ -160,7 +160,7 @@ async def test_a_rules_notify_action_reaches_a_signed_webhook(
 
 
 async def test_escalations_reach_subscribed_channels_only(make_harness: Any) -> None:
-    harness: Harness = await make_harness(worker_enabled=False)
+    harness: Harness = await make_harness(worker_enabled=False, notification_private_targets=True)
     tenant = await harness.create_tenant()
     async with http_receiver() as subscribed, http_receiver() as quiet:
         await _create(harness, tenant, webhook(subscribed.url, on_escalation=True))

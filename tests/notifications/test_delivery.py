@@ -35,7 +35,10 @@ EVENT = NotificationEvent(
 
 
 def settings(**values: object) -> Settings:
-    return Settings(notification_timeout_seconds=5.0, **values)  # type: ignore[arg-type]
+    # The local receivers listen on 127.0.0.1, which production settings refuse.
+    base: dict[str, object] = {"notification_timeout_seconds": 5.0}
+    base["notification_private_targets"] = True
+    return Settings(**{**base, **values})  # type: ignore[arg-type]
 
 
 async def test_webhook_is_signed_and_verifiable() -> None:
@@ -121,3 +124,20 @@ async def test_email_without_a_mail_server_says_what_to_set() -> None:
 def test_event_round_trips_and_ignores_unknown_keys() -> None:
     data = {**EVENT.to_json(), "added_later": 1}
     assert NotificationEvent.from_json(data) == EVENT
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.1.2.3/x",
+        "http://[::1]/x",
+        "http://localhost/x",
+    ],
+)
+async def test_private_network_targets_are_refused_by_default(url: str) -> None:
+    with pytest.raises(DeliveryFailed, match="private network address"):
+        await deliver(
+            Destination("webhook", url), EVENT, settings(notification_private_targets=False)
+        )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import json
 import time
 from dataclasses import dataclass
@@ -65,6 +67,8 @@ async def _post(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None,
 ) -> None:
+    if not settings.notification_private_targets:
+        await _refuse_private(url)
     timeout = httpx.Timeout(settings.notification_timeout_seconds)
     try:
         async with httpx.AsyncClient(timeout=timeout, transport=transport) as client:
@@ -101,6 +105,24 @@ async def _email(destination: Destination, event: NotificationEvent, settings: S
         raise DeliveryDeferred(f"the mail server deferred the message: {exc.code}") from exc
     except (aiosmtplib.SMTPException, OSError) as exc:
         raise DeliveryDeferred(f"mail server unreachable: {type(exc).__name__}") from exc
+
+
+async def _refuse_private(url: str) -> None:
+    """Refuse a URL whose host is, or resolves to, a loopback, private, link-local or
+    reserved address. (A host that re-resolves between this check and the request can still
+    slip through; an egress proxy closes that gap.)"""
+    host = httpx.URL(url).host
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+    except OSError as exc:
+        raise DeliveryDeferred(f"{host} does not resolve: {exc}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global:
+            raise DeliveryFailed(
+                f"{host} is a private network address ({address}); set "
+                "SFAGENT_NOTIFICATION_PRIVATE_TARGETS=1 to allow such targets"
+            )
 
 
 def _host(url: str) -> str:
