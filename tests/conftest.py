@@ -192,6 +192,21 @@ class Harness:
         result: dict[str, Any] = response.json()
         return result
 
+    async def say(
+        self, tenant: TenantHandle, text: str, conversation_id: str | None = None
+    ) -> dict[str, Any]:
+        """Post a message (to a new conversation unless one is given); the MessageResponse."""
+        if conversation_id is None:
+            conversation_id = (await self.create_conversation(tenant))["id"]
+        response = await self.client.post(
+            f"/api/v1/conversations/{conversation_id}/messages",
+            json={"content": text},
+            headers=tenant.headers,
+        )
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
 
 HarnessFactory = Callable[..., Awaitable[Harness]]
 

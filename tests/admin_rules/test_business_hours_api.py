@@ -48,18 +48,6 @@ async def test_each_tenant_has_its_own_hours(harness: Harness) -> None:
     assert (await harness.client.get(HOURS, headers=second.headers)).status_code == 404
 
 
-async def _reply_to(harness: Harness, tenant: TenantHandle, text: str) -> dict[str, Any]:
-    conversation = await harness.create_conversation(tenant)
-    response = await harness.client.post(
-        f"/api/v1/conversations/{conversation['id']}/messages",
-        json={"content": text},
-        headers=tenant.headers,
-    )
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
-
-
 async def test_a_rule_on_business_hours_fires_only_when_closed(
     harness: Harness, tenant: TenantHandle
 ) -> None:
@@ -73,15 +61,15 @@ async def test_a_rule_on_business_hours_fires_only_when_closed(
         ),
     )
     question = "How do I add a field to a page layout?"
-    unset = await _reply_to(harness, tenant, question)
+    unset = await harness.say(tenant, question)
     assert unset["response"] != CLOSED_REPLY, "no hours set: the fact is absent"
 
     await harness.client.put(HOURS, json=NEVER_OPEN, headers=tenant.headers)
-    closed = await _reply_to(harness, tenant, question)
+    closed = await harness.say(tenant, question)
     assert closed["response"] == CLOSED_REPLY
 
     await harness.client.put(HOURS, json=ALWAYS_OPEN, headers=tenant.headers)
-    open_ = await _reply_to(harness, tenant, question)
+    open_ = await harness.say(tenant, question)
     assert open_["response"] != CLOSED_REPLY
 
 

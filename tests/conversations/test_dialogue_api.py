@@ -13,16 +13,6 @@ SOQL_101 = (
 )
 
 
-async def _say(harness: Harness, tenant: TenantHandle, conversation: str, text: str) -> Any:
-    response = await harness.client.post(
-        f"/api/v1/conversations/{conversation}/messages",
-        json={"content": text},
-        headers=tenant.headers,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 async def _dialogue(harness: Harness, tenant: TenantHandle, conversation: str) -> Any:
     response = await harness.client.get(
         f"/api/v1/conversations/{conversation}/dialogue", headers=tenant.headers
@@ -35,18 +25,18 @@ async def test_fix_confirmed_then_rated_resolves_and_stores_the_rating(
     harness: Harness, tenant: TenantHandle
 ) -> None:
     conversation = (await harness.create_conversation(tenant))["id"]
-    answer = await _say(harness, tenant, conversation, SOQL_101)
+    answer = await harness.say(tenant, SOQL_101, conversation)
     assert answer["action"] == "answer"
     assert answer["dialogue_state"] == "awaiting_confirmation"
     assert "Did this fix it?" in answer["response"]
 
-    confirmed = await _say(harness, tenant, conversation, "yes that fixed it, thanks!")
+    confirmed = await harness.say(tenant, "yes that fixed it, thanks!", conversation)
     assert confirmed["action"] == "confirm"
     assert confirmed["dialogue_state"] == "resolved"
     assert confirmed["state"] == "resolved"
     assert "1 (poor) to 5 (excellent)" in confirmed["response"]
 
-    rated = await _say(harness, tenant, conversation, "5")
+    rated = await harness.say(tenant, "5", conversation)
     assert rated["state"] == "resolved", "a rating must not reopen the conversation"
     assert "5 out of 5" in rated["response"]
     view = await harness.client.get(f"/api/v1/conversations/{conversation}", headers=tenant.headers)
@@ -58,8 +48,8 @@ async def test_every_dialogue_move_is_recorded_in_order_with_its_reason(
     harness: Harness, tenant: TenantHandle
 ) -> None:
     conversation = (await harness.create_conversation(tenant))["id"]
-    await _say(harness, tenant, conversation, SOQL_101)
-    await _say(harness, tenant, conversation, "it worked")
+    await harness.say(tenant, SOQL_101, conversation)
+    await harness.say(tenant, "it worked", conversation)
     dialogue = await _dialogue(harness, tenant, conversation)
     moves = [(m["from_state"], m["to_state"]) for m in dialogue["transitions"]]
     assert moves == [
@@ -78,12 +68,12 @@ async def test_a_fix_that_fails_twice_goes_to_a_person(
     harness: Harness, tenant: TenantHandle
 ) -> None:
     conversation = (await harness.create_conversation(tenant))["id"]
-    await _say(harness, tenant, conversation, SOQL_101)
-    first = await _say(harness, tenant, conversation, "no, still failing")
+    await harness.say(tenant, SOQL_101, conversation)
+    first = await harness.say(tenant, "no, still failing", conversation)
     if first["action"] == "answer":  # a next-best step was offered
         assert first["dialogue_state"] == "awaiting_confirmation"
         assert "did not fix it" in first["response"]
-        second = await _say(harness, tenant, conversation, "still the same error")
+        second = await harness.say(tenant, "still the same error", conversation)
     else:
         second = first
     assert second["requires_escalation"] is True
@@ -96,7 +86,7 @@ async def test_vague_answers_that_add_nothing_escalate_after_two_questions(
 ) -> None:
     conversation = (await harness.create_conversation(tenant))["id"]
     replies = [
-        await _say(harness, tenant, conversation, text)
+        await harness.say(tenant, text, conversation)
         for text in ("it doesn't work", "it just doesn't", "idk, it's broken")
     ]
     assert [r["action"] for r in replies] == ["clarify", "clarify", "escalate"]
@@ -110,8 +100,8 @@ async def test_slots_accumulate_and_context_seeds_them(
     conversation = (
         await harness.create_conversation(tenant, context={"org_id": "00D5g000004XyZ1EAK"})
     )["id"]
-    await _say(harness, tenant, conversation, "the API")
-    reply = await _say(harness, tenant, conversation, "POST /services/data/v59.0/sobjects/Account")
+    await harness.say(tenant, "the API", conversation)
+    reply = await harness.say(tenant, "POST /services/data/v59.0/sobjects/Account", conversation)
     assert reply["action"] == "clarify"
     assert reply["dialogue_state"] == "gathering_context"
     assert reply["slots"]["org_id"] == "00D5g000004XyZ1EAK"
@@ -123,14 +113,14 @@ async def test_topic_switch_and_return_keep_the_earlier_topic(
     harness: Harness, tenant: TenantHandle
 ) -> None:
     conversation = (await harness.create_conversation(tenant))["id"]
-    first = await _say(harness, tenant, conversation, "my data export keeps failing")
+    first = await harness.say(tenant, "my data export keeps failing", conversation)
     assert first["topic"] == "data_export"
-    switched = await _say(
-        harness, tenant, conversation, "wait, first my password: I forgot it and can't log in"
+    switched = await harness.say(
+        tenant, "wait, first my password: I forgot it and can't log in", conversation
     )
     assert switched["topic"] == "password_reset"
     assert "data export question is kept for later" in switched["response"]
-    back = await _say(harness, tenant, conversation, "ok, back to the export")
+    back = await harness.say(tenant, "ok, back to the export", conversation)
     assert back["topic"] == "data_export"
     assert back["response"].startswith("Back to your data export.")
     dialogue = await _dialogue(harness, tenant, conversation)
@@ -141,7 +131,7 @@ async def test_staff_resolving_moves_the_dialogue_too(
     harness: Harness, tenant: TenantHandle
 ) -> None:
     conversation = (await harness.create_conversation(tenant))["id"]
-    await _say(harness, tenant, conversation, "it doesn't work")
+    await harness.say(tenant, "it doesn't work", conversation)
     response = await harness.client.post(
         f"/api/v1/conversations/{conversation}/resolve",
         json={"reason": "solved on the phone"},
@@ -161,7 +151,7 @@ async def test_staff_resolving_moves_the_dialogue_too(
 async def test_another_tenants_dialogue_is_not_found(harness: Harness) -> None:
     owner, other = await harness.create_tenant(), await harness.create_tenant()
     conversation = (await harness.create_conversation(owner))["id"]
-    await _say(harness, owner, conversation, SOQL_101)
+    await harness.say(owner, SOQL_101, conversation)
     response = await harness.client.get(
         f"/api/v1/conversations/{conversation}/dialogue", headers=other.headers
     )

@@ -116,17 +116,6 @@ async def _deliveries(harness: Harness, tenant: TenantHandle) -> list[OutboxJob]
         return list(rows.scalars().all())
 
 
-async def _say(harness: Harness, tenant: TenantHandle, text: str) -> Any:
-    conversation = await harness.create_conversation(tenant)
-    response = await harness.client.post(
-        f"/api/v1/conversations/{conversation['id']}/messages",
-        json={"content": text},
-        headers=tenant.headers,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 async def test_a_rules_notify_action_reaches_a_signed_webhook(
     make_harness: Any,
 ) -> None:
@@ -146,7 +135,7 @@ async def test_a_rules_notify_action_reaches_a_signed_webhook(
                 ],
             ),
         )
-        reply = await _say(harness, tenant, "I was charged twice and I want a refund")
+        reply = await harness.say(tenant, "I was charged twice and I want a refund")
         assert reply["requires_escalation"] is True
         [job] = await _deliveries(harness, tenant)
         assert job.payload["event"]["rules"] == ["RULE-NOTIFY"]
@@ -165,7 +154,7 @@ async def test_escalations_reach_subscribed_channels_only(make_harness: Any) -> 
     async with http_receiver() as subscribed, http_receiver() as quiet:
         await _create(harness, tenant, webhook(subscribed.url, on_escalation=True))
         await _create(harness, tenant, webhook(quiet.url, name="audit_log"))
-        await _say(harness, tenant, "I want to talk to a real person please")
+        await harness.say(tenant, "I want to talk to a real person please")
         await _worker(harness).run_once()
     assert len(subscribed.requests) == 1 and quiet.requests == []
     assert json.loads(subscribed.requests[0].body)["data"]["kind"] == "escalation"
@@ -182,7 +171,7 @@ async def test_a_notify_action_with_no_channel_is_recorded_on_the_message(
             actions=[{"type": "notify", "recipient": "night_shift", "method": "slack"}],
         ),
     )
-    reply = await _say(harness, tenant, "How do I create a report?")
+    reply = await harness.say(tenant, "How do I create a report?")
     messages_page = await harness.client.get(
         f"/api/v1/conversations/{reply['conversation_id']}/messages", headers=tenant.headers
     )

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.errors import NotFound
 from sfagent.rules.business_hours import BusinessHours
-from sfagent.security.audit import record_audit
+from sfagent.security.audit import audit_change
 from sfagent.tenancy.context import Tenant
 from sfagent.tenancy.repository import OrganizationRepository
 
@@ -39,7 +38,9 @@ async def set_business_hours(
     organization = await OrganizationRepository(session).get(tenant.organization_id)
     assert organization is not None  # the tenant was authenticated against it
     organization.business_hours = hours.model_dump(mode="json")
-    await _audit(session, tenant, "business_hours.set", organization.business_hours)
+    await audit_change(
+        session, tenant, "business_hours.set", "business_hours", organization.business_hours
+    )
     await session.flush()
     return hours
 
@@ -49,7 +50,7 @@ async def clear_business_hours(session: AsyncSession, tenant: Tenant) -> None:
     if organization is None or not organization.business_hours:
         raise BusinessHoursNotSet()
     organization.business_hours = None
-    await _audit(session, tenant, "business_hours.cleared", {})
+    await audit_change(session, tenant, "business_hours.cleared", "business_hours")
     await session.flush()
 
 
@@ -57,16 +58,3 @@ async def open_now(session: AsyncSession, organization_id: str, now: datetime) -
     """Whether the tenant is within its business hours; None when it has set none."""
     hours = await get_business_hours(session, organization_id)
     return hours.is_open(now) if hours is not None else None
-
-
-async def _audit(
-    session: AsyncSession, tenant: Tenant, action: str, details: dict[str, Any]
-) -> None:
-    await record_audit(
-        session,
-        organization_id=tenant.organization_id,
-        actor=tenant.principal.label,
-        action=action,
-        target="business_hours",
-        details=details,
-    )

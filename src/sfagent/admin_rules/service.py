@@ -26,7 +26,7 @@ from sfagent.admin_rules.repository import RulesRepository
 from sfagent.db.base import utcnow
 from sfagent.errors import Conflict, NotFound, ValidationFailed
 from sfagent.rules import Evaluation, Rule, RuleSet, RuleValidationError, parse_rule
-from sfagent.security.audit import record_audit
+from sfagent.security.audit import audit_change
 from sfagent.tenancy.context import Tenant
 
 # Shown on a read and ignored on a write, so a rule read can be edited and sent back whole.
@@ -149,7 +149,7 @@ async def create_rule(
     except IntegrityError as error:  # the same id created concurrently
         raise Conflict(f"rule {rule.id!r} already exists", details={"rule_id": rule.id}) from error
     repository.add(_version_row(row, "created", tenant))
-    await _audit(session, tenant, "rules.rule.created", row.rule_id, {"version": 1})
+    await audit_change(session, tenant, "rules.rule.created", row.rule_id, {"version": 1})
     return row
 
 
@@ -187,7 +187,7 @@ async def delete_rule(session: AsyncSession, tenant: Tenant, rule_id: str) -> No
     row = await _get_for_update(session, tenant, rule_id)
     details = {"version": row.version, "definition": row.definition}
     await RulesRepository(session, tenant.organization_id).delete(row)
-    await _audit(session, tenant, "rules.rule.deleted", rule_id, details)
+    await audit_change(session, tenant, "rules.rule.deleted", rule_id, details)
 
 
 # -- dry run ---------------------------------------------------------------------------
@@ -318,7 +318,7 @@ async def _change(
     _apply(row, rule, tenant)
     RulesRepository(session, tenant.organization_id).add(_version_row(row, change, tenant))
     await session.flush()
-    await _audit(session, tenant, f"rules.rule.{change}", rule_id, {"version": row.version})
+    await audit_change(session, tenant, f"rules.rule.{change}", rule_id, {"version": row.version})
     return row
 
 
@@ -360,16 +360,3 @@ def _nul_paths(value: Any, path: str) -> list[str]:
             for p in _nul_paths(item, f"{path}.{key}" if path else str(key))
         ]
     return []
-
-
-async def _audit(
-    session: AsyncSession, tenant: Tenant, action: str, target: str, details: dict[str, Any]
-) -> None:
-    await record_audit(
-        session,
-        organization_id=tenant.organization_id,
-        actor=tenant.principal.label,
-        action=action,
-        target=target,
-        details=details,
-    )

@@ -22,7 +22,7 @@ from sfagent.kb.store import DEFAULT_ORIGIN, TENANT_ORIGIN, CorpusHit, Knowledge
 from sfagent.knowledge import Article, SearchFilters
 from sfagent.knowledge.duplicates import DuplicateKind, DuplicateReport, find_duplicates
 from sfagent.knowledge.ingest import content_hash
-from sfagent.security.audit import record_audit
+from sfagent.security.audit import audit_change
 from sfagent.tenancy.context import Tenant
 
 MAX_PAGE_SIZE = 200
@@ -189,7 +189,7 @@ async def create_article(
     repository.add(row)
     await session.flush()
     repository.add(_version_row(row, "created"))
-    await _audit(session, tenant, "kb.article.created", row.slug, {"version": 1})
+    await audit_change(session, tenant, "kb.article.created", row.slug, {"version": 1})
     return _view(row, store.defaults.get(row.slug), None)
 
 
@@ -220,7 +220,7 @@ async def update_article(
     _check_size(tenant, article)
     if content_hash(article) != row.content_hash:
         await _save_change(repository, tenant, row, article, "updated")
-        await _audit(session, tenant, "kb.article.updated", slug, {"version": row.version})
+        await audit_change(session, tenant, "kb.article.updated", slug, {"version": row.version})
     stats = (await repository.stats([slug])).get(slug)
     return _view(row, default, stats)
 
@@ -241,7 +241,7 @@ async def delete_article(
     await repository.bump_revision()
     await repository.delete_versions(row.id)
     await repository.delete(row)
-    await _audit(session, tenant, "kb.article.deleted", slug, {"version": row.version})
+    await audit_change(session, tenant, "kb.article.deleted", slug, {"version": row.version})
 
 
 async def record_feedback(
@@ -300,7 +300,7 @@ async def ingest_articles(
     for item, row in plan:
         await _apply_import(repository, tenant, item, row, imported_from, actor)
     report.revision = await repository.corpus_revision()
-    await _audit(
+    await audit_change(
         session,
         tenant,
         "kb.ingested",
@@ -319,7 +319,7 @@ async def withdraw_imported(
     article = dataclasses.replace(to_article(row), status="archived")
     actor = f"{IMPORT_ACTOR_PREFIX}{imported_from}"
     await _save_change(repository, tenant, row, article, "withdrawn", actor=actor)
-    await _audit(session, tenant, "kb.article.withdrawn", row.slug, {"version": row.version})
+    await audit_change(session, tenant, "kb.article.withdrawn", row.slug, {"version": row.version})
 
 
 async def reindex(session: AsyncSession, tenant: Tenant) -> int:
@@ -484,19 +484,6 @@ async def _save_change(
     row.revision = await repository.bump_revision()
     row.updated_by = actor or tenant.principal.label
     repository.add(_version_row(row, change))
-
-
-async def _audit(
-    session: AsyncSession, tenant: Tenant, action: str, target: str, details: dict[str, Any]
-) -> None:
-    await record_audit(
-        session,
-        organization_id=tenant.organization_id,
-        actor=tenant.principal.label,
-        action=action,
-        target=target,
-        details=details,
-    )
 
 
 async def _import_targets(

@@ -4,7 +4,6 @@ written in the caller's transaction, delivered by a worker with retries."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +18,7 @@ from sfagent.notifications.repository import ChannelRepository
 from sfagent.notifications.schemas import ChannelIn
 from sfagent.outbox.service import enqueue
 from sfagent.rules.actions import NotifyAction
-from sfagent.security.audit import record_audit
+from sfagent.security.audit import audit_change
 from sfagent.tenancy.context import Tenant
 
 DELIVER_JOB = "notifications.deliver"
@@ -168,12 +167,5 @@ async def _flush(session: AsyncSession, data: ChannelIn) -> None:
 async def _audit(
     session: AsyncSession, tenant: Tenant, action: str, channel: NotificationChannel
 ) -> None:
-    details: dict[str, Any] = {"name": channel.name, "method": channel.method}
-    await record_audit(
-        session,
-        organization_id=tenant.organization_id,
-        actor=tenant.principal.label,
-        action=action,
-        target=channel.id,
-        details=details,
-    )
+    details = {"name": channel.name, "method": channel.method}
+    await audit_change(session, tenant, action, channel.id, details)

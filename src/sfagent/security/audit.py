@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,9 @@ from sfagent.db.base import utcnow
 from sfagent.db.engine import bind_tenant
 from sfagent.security.models import AuditEntry
 from sfagent.tenancy.models import Organization
+
+if TYPE_CHECKING:
+    from sfagent.tenancy.context import Tenant
 
 GENESIS_HASH = "0" * 64
 
@@ -43,6 +46,24 @@ def entry_hash(
         default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def audit_change(
+    session: AsyncSession,
+    tenant: Tenant,
+    action: str,
+    target: str | None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record a change the calling principal made in its organization."""
+    return await record_audit(
+        session,
+        organization_id=tenant.organization_id,
+        actor=tenant.principal.label,
+        action=action,
+        target=target,
+        details=details,
+    )
 
 
 async def record_audit(
