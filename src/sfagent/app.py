@@ -36,6 +36,8 @@ from sfagent.conversations.tasks import (
 )
 from sfagent.db.engine import create_engine, create_sessionmaker
 from sfagent.errors import SfagentError
+from sfagent.escalation import api as escalation_api
+from sfagent.escalation.tasks import flag_sla_breaches_everywhere
 from sfagent.health import api as health_api
 from sfagent.kb import api as kb_api
 from sfagent.kb.store import KnowledgeStore
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_rules_api.router)
     app.include_router(admin_rules_api.hours_router)
     app.include_router(notifications_api.router)
+    app.include_router(escalation_api.router)
     return app
 
 
@@ -159,6 +162,13 @@ def start_background_work(
                 "purge_idempotency_records",
                 partial(purge_expired_idempotency_records, sessionmaker, settings),
                 interval * 10,
+            )
+        ),
+        asyncio.create_task(
+            run_periodically(
+                "flag_sla_breaches",
+                partial(flag_sla_breaches_everywhere, sessionmaker, settings),
+                interval,
             )
         ),
         asyncio.create_task(

@@ -39,6 +39,7 @@ TENANT_TABLES = (
     "business_rule_versions",
     "dialogue_transitions",
     "notification_channels",
+    "escalations",
 )
 # Tables with an organization_id that are deliberately read across tenants: credentials
 # are looked up before the tenant is known, and workers claim jobs of every tenant.
@@ -125,6 +126,12 @@ INSERTS = {
         " VALUES (:id, :org, 'planted', 'webhook', 'https://evil.example', true, true,"
         " now(), now())"
     ),
+    "escalations": (
+        "INSERT INTO escalations (id, organization_id, conversation_id, status, reason_code,"
+        " reason, priority, queue, sla_due_at, summary, created_at, updated_at)"
+        " VALUES (:id, :org, :conversation_id, 'open', 'rule', 'planted', 'urgent', 'x',"
+        " now(), '{}'::jsonb, now(), now())"
+    ),
 }
 
 
@@ -158,6 +165,8 @@ async def seed(harness: Harness) -> Seeded:
         headers=tenant.headers,
     )
     assert posted.status_code == 200, posted.text
+    escalated = await harness.say(tenant, "I want to talk to a real person")  # an escalation
+    assert escalated["requires_escalation"] is True
     article = {"slug": "seeded", "title": "Seeded", "body": "Seeded.", "category": "other"}
     made = await harness.client.post("/api/v1/kb/articles", json=article, headers=tenant.headers)
     assert made.status_code == 201, made.text

@@ -27,6 +27,8 @@ from sfagent.conversations.transitions import transition
 from sfagent.db.base import utcnow
 from sfagent.db.pagination import decode_sequence_cursor, decode_time_cursor, encode_cursor
 from sfagent.errors import Conflict, NotFound, RateLimited
+from sfagent.escalation.models import EscalationStatus
+from sfagent.escalation.service import close_for_conversation
 from sfagent.kb.store import KnowledgeStore
 from sfagent.llm_usage.runtime import LlmRuntime
 from sfagent.pipeline.dialogue import DialogueMemory, DialogueState
@@ -307,6 +309,7 @@ async def change_status(
     conversation = await repository.get(conversation_id, for_update=True)
     if conversation is None:
         raise ConversationNotFound(conversation_id)
+    previous = ConversationStatus(conversation.status)
     transition(
         session,
         conversation,
@@ -314,6 +317,13 @@ async def change_status(
         reason=reason or f"{target.value} by {tenant.principal.kind.value}",
         actor=tenant.principal.label,
     )
+    if previous is ConversationStatus.ESCALATED:
+        closed = (
+            EscalationStatus.RETURNED
+            if target is ConversationStatus.ACTIVE
+            else EscalationStatus.RESOLVED
+        )
+        await close_for_conversation(session, tenant.organization_id, conversation_id, closed)
     await session.flush()
     return await get_conversation(session, tenant=tenant, conversation_id=conversation_id)
 

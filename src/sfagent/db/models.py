@@ -8,6 +8,7 @@ from sfagent.conversations.models import (
     Message,
 )
 from sfagent.db.base import Base
+from sfagent.escalation.models import Escalation
 from sfagent.idempotency.models import IdempotencyRecord
 from sfagent.kb.models import KbArticle, KbArticleStats, KbArticleVersion, KbCorpusState
 from sfagent.llm_usage.models import LlmUsage
@@ -26,6 +27,7 @@ __all__ = [
     "ConversationEvent",
     "DialogueTransition",
     "EndUser",
+    "Escalation",
     "IdempotencyRecord",
     "KbArticle",
     "KbArticleStats",

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
+from sfagent.escalation.policy import describe_wait
+
 SIGNATURE_HEADER = "X-Sfagent-Signature"
 TIMESTAMP_HEADER = "X-Sfagent-Timestamp"
 EVENT_HEADER = "X-Sfagent-Event"
@@ -53,7 +55,7 @@ class NotificationEvent:
             ("Conversation", self.conversation_id),
             ("Priority", self.priority),
             ("Queue", self.queue),
-            ("Respond within", _duration(self.sla_seconds) if self.sla_seconds else None),
+            ("Respond within", describe_wait(self.sla_seconds) if self.sla_seconds else None),
             ("Rules", ", ".join(self.rules) if self.rules else None),
             ("At", self.occurred_at or None),
         ]
@@ -97,11 +99,3 @@ def email_message(event: NotificationEvent, *, sender: str, recipients: list[str
     message["To"] = ", ".join(recipients)
     message.set_content("\n".join([event.title, "", *event.lines()]) + "\n")
     return message
-
-
-def _duration(seconds: int) -> str:
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return f"{seconds} seconds"

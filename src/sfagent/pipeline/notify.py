@@ -29,20 +29,29 @@ def _event(
     turn: Turn, ctx: PipelineContext, kind: str, *, rules: list[str] | None = None
 ) -> NotificationEvent:
     decision = turn.rule_decision
+    plan = turn.handoff
     reference = ctx.conversation.id.split("-")[0]
     if kind == "escalation":
         title = f"Conversation {reference} needs a person"
     else:
         title = f"Rule {', '.join(rules or [])} fired on conversation {reference}"
+    priority: str | None = None
+    queue: str | None = None
+    sla: int | None = None
+    if plan is not None:
+        priority, queue, sla = plan.priority, plan.queue, plan.sla_seconds
+    elif decision is not None:
+        priority, sla = decision.priority, decision.sla_seconds
+        queue = decision.escalation_queue or decision.route_queue
     return NotificationEvent(
         kind=kind,
         organization_id=ctx.conversation.organization_id,
         title=title,
         reason=turn.decision_reason,
         conversation_id=ctx.conversation.id,
-        priority=decision.priority if decision is not None else None,
-        queue=(decision.escalation_queue or decision.route_queue) if decision else None,
-        sla_seconds=decision.sla_seconds if decision is not None else None,
+        priority=priority,
+        queue=queue,
+        sla_seconds=sla,
         rules=rules or [],
         occurred_at=utcnow().isoformat(),
     )

@@ -77,13 +77,19 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\b(lawyer|legal (action|department|team)|lawsuit|sue\b|subpoena|gdpr (request|"
-            r"audit)|data subject request|data processing (addendum|agreement)|chargeback|"
-            r"(want|need|request\w*|get|demand) (a |the |our |my )?(\w+ )?refund\w*|"
-            r"refund(ed)? (to )?(us|me|our)\b|charged twice|double[- ]charged|"
+            r"audit)|data subject request|data processing (addendum|agreement))",
+            re.IGNORECASE,
+        ),
+        "legal and data-protection requests are handled by people",
+    ),
+    (
+        re.compile(
+            r"\b(chargeback|(want|need|request\w*|get|demand) (a |the |our |my )?(\w+ )?"
+            r"refund\w*|refund(ed)? (to )?(us|me|our)\b|charged twice|double[- ]charged|"
             r"dispute (the|this|a) (charge|invoice))",
             re.IGNORECASE,
         ),
-        "legal, refund and payment questions are handled by people",
+        "refunds and payment disputes are decided by our billing team",
     ),
     (
         re.compile(

@@ -31,6 +31,7 @@ from sfagent.pipeline import policy
 from sfagent.pipeline.confirmation import Confirmation
 from sfagent.pipeline.dialogue import DialogueState, Topic
 from sfagent.pipeline.dialogue_turn import cause_key, remember_outcome, turn_moves
+from sfagent.pipeline.handoff import next_step, open_for, plan_for
 from sfagent.pipeline.llm_answer import llm_answer
 from sfagent.pipeline.multi_intent import answer_each, problem_parts
 from sfagent.pipeline.notify import raise_notifications
@@ -222,6 +223,7 @@ async def _ruled(turn: Turn, ctx: PipelineContext, topic: Topic | None) -> bool:
     ruled = await evaluate_tenant_rules(turn, ctx, clarification_count=asked)
     if ruled is not None and ruled.escalate:
         _escalate(turn, escalation_reason(turn, ruled))
+        turn.escalated_by_rule = True
         return True
     if ruled is not None and ruled.auto_reply:
         turn.action, turn.reply, turn.model_used = Action.ANSWER, ruled.auto_reply, "rules"
@@ -344,9 +346,10 @@ async def respond(turn: Turn, ctx: PipelineContext) -> None:
         turn.model_used = "composer"
         turn.suggested_actions = ["add_details", "talk_to_person"]
         return
-    reference = ctx.conversation.id.split("-")[0]
+    if ConversationStatus(ctx.conversation.status) is not ConversationStatus.ESCALATED:
+        turn.handoff = plan_for(turn, by_rule=turn.escalated_by_rule)
     decision = DialogueDecision.escalate(
-        reason=turn.decision_reason, next_step=_next_step(ctx, reference)
+        reason=turn.decision_reason, next_step=await next_step(turn, ctx)
     )
     _use(turn, compose_reply(_reply_request(turn, decision)))
     turn.model_used = "composer"
@@ -434,15 +437,6 @@ def _api_version(turn: Turn) -> float | None:
         return None
 
 
-def _next_step(ctx: PipelineContext, reference: str) -> str:
-    if ConversationStatus(ctx.conversation.status) is ConversationStatus.ESCALATED:
-        return (
-            f"Your message is added to your request (reference {reference}); the support "
-            "engineer handling it will see it and reply here."
-        )
-    return f"A support engineer will read this conversation and reply here (reference {reference})."
-
-
 def _advance_dialogue(turn: Turn, ctx: PipelineContext) -> None:
     conversation = ctx.conversation
     sequence = conversation.message_count + 1
@@ -490,12 +484,18 @@ async def _advance_lifecycle(turn: Turn, ctx: PipelineContext) -> None:
             reason=turn.decision_reason or "escalated",
             actor="pipeline",
         )
+        escalation = open_for(turn, ctx)
+        await ctx.session.flush()
         await enqueue(
             ctx.session,
             name=HANDOFF_JOB,
             payload={
                 "conversation_id": conversation.id,
+                "escalation_id": escalation.id,
                 "reason": turn.decision_reason,
+                "priority": escalation.priority,
+                "queue": escalation.queue,
+                "sla_due_at": escalation.sla_due_at.isoformat(),
                 "rules": (turn.rules or {}).get("decision"),
             },
             organization_id=conversation.organization_id,

@@ -14,6 +14,7 @@ from sfagent.pipeline.nlu_runtime import NluRuntime
 from sfagent.tenancy.context import Tenant
 
 if TYPE_CHECKING:
+    from sfagent.escalation.policy import HandoffPlan
     from sfagent.kb.store import CorpusHit, KnowledgeStore
     from sfagent.llm_usage.runtime import LlmRuntime
     from sfagent.nlu.understand import Understanding
@@ -60,8 +61,10 @@ class Turn:
     # decide
     rules: dict[str, Any] | None = None  # the tenant's rules that fired and their decision
     rule_decision: Decision | None = None
+    handoff: HandoffPlan | None = None  # for a new escalation: reason, priority, queue, SLA
     action: Action | None = None
     decision_reason: str | None = None
+    escalated_by_rule: bool = False
     lead: str | None = None  # the dialogue's first words: "Back to your data export."
     asked: str | None = None  # for CLARIFY: what the question asks for ("error", "feature")
     # respond

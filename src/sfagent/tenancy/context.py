@@ -21,6 +21,7 @@ class Scope(enum.StrEnum):
     RULES_WRITE = "rules:write"
     NOTIFICATIONS_READ = "notifications:read"
     NOTIFICATIONS_WRITE = "notifications:write"
+    ESCALATIONS_READ = "escalations:read"
 
 
 class PrincipalKind(enum.StrEnum):
@@ -49,6 +50,7 @@ ROLE_SCOPES: dict[StaffRole, frozenset[Scope]] = {
             Scope.KB_READ,
             Scope.RULES_READ,
             Scope.NOTIFICATIONS_READ,
+            Scope.ESCALATIONS_READ,
         }
     ),
     StaffRole.VIEWER: frozenset(
@@ -58,6 +60,7 @@ ROLE_SCOPES: dict[StaffRole, frozenset[Scope]] = {
             Scope.KB_READ,
             Scope.RULES_READ,
             Scope.NOTIFICATIONS_READ,
+            Scope.ESCALATIONS_READ,
         }
     ),
 }

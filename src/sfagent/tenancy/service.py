@@ -102,6 +102,7 @@ async def create_organization(
             Scope.RULES_WRITE,
             Scope.NOTIFICATIONS_READ,
             Scope.NOTIFICATIONS_WRITE,
+            Scope.ESCALATIONS_READ,
         ],
         actor=actor,
     )
