@@ -155,7 +155,12 @@ class MessageRepository:
         return select(Message).where(Message.organization_id == self.organization_id)
 
     async def select_page(
-        self, conversation_id: str, *, after_sequence: int, limit: int
+        self,
+        conversation_id: str,
+        *,
+        after_sequence: int,
+        limit: int,
+        hidden_roles: Sequence[str] = (),
     ) -> Sequence[Message]:
         statement = (
             self.scoped()
@@ -163,6 +168,8 @@ class MessageRepository:
             .order_by(Message.sequence)
             .limit(limit)
         )
+        if hidden_roles:
+            statement = statement.where(Message.role.not_in(list(hidden_roles)))
         return (await self.session.execute(statement)).scalars().all()
 
     async def recent(self, conversation_id: str, *, limit: int) -> list[Message]:

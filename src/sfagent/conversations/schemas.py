@@ -11,7 +11,8 @@ from sfagent.conversations.lifecycle import ConversationStatus
 from sfagent.validation import InputModel
 
 Channel = Literal["api", "web", "websocket", "slack", "email"]
-Role = Literal["user", "assistant", "agent", "system"]
+# "note": a staff member's internal note, never shown to the customer.
+Role = Literal["user", "assistant", "agent", "system", "note"]
 
 # Absolute ceiling on message content; the tenant's own (smaller) limit is checked in the
 # service so the 422 can name the tenant's number.

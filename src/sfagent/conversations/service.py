@@ -39,6 +39,7 @@ from sfagent.tenancy.context import Tenant
 from sfagent.tenancy.models import EndUser
 from sfagent.tenancy.repository import EndUserRepository
 
+STAFF_NOTE_ROLE = "note"
 GREETING = (
     "Hello! Tell us what you need help with. You can paste error messages, "
     "Apex code, SOQL queries or debug logs."
@@ -274,7 +275,11 @@ async def list_messages(
     after_sequence = decode_sequence_cursor(cursor) if cursor else 0
     rows = list(
         await MessageRepository(session, tenant.organization_id).select_page(
-            conversation_id, after_sequence=after_sequence, limit=limit + 1
+            conversation_id,
+            after_sequence=after_sequence,
+            limit=limit + 1,
+            # Customers never see staff's internal notes.
+            hidden_roles=(STAFF_NOTE_ROLE,) if tenant.is_end_user else (),
         )
     )
     has_more = len(rows) > limit

@@ -43,7 +43,35 @@ async def announce_handoff(ctx: JobContext, payload: dict[str, Any]) -> None:
     await ctx.backplane.publish(escalations_channel(ctx.organization_id), json.dumps(event))
 
 
-HANDLERS: dict[str, JobHandler] = {HANDOFF_JOB: announce_handoff}
+def conversation_channel(organization_id: str, conversation_id: str) -> str:
+    """The backplane channel live clients of one conversation listen on."""
+    return f"org:{organization_id}:conversation:{conversation_id}"
+
+
+MESSAGE_POSTED_JOB = "conversations.message_posted"
+
+
+async def announce_message(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """A person's reply to the conversation's live clients; an internal note to consoles only."""
+    if ctx.organization_id is None or "conversation_id" not in payload:
+        raise PermanentJobError("message job lacks organization or conversation id")
+    event = {
+        "type": "message.created",
+        "conversation_id": payload["conversation_id"],
+        "message_id": payload.get("message_id"),
+        "role": payload.get("role"),
+    }
+    if payload.get("internal"):
+        channel = escalations_channel(ctx.organization_id)
+    else:
+        channel = conversation_channel(ctx.organization_id, str(payload["conversation_id"]))
+    await ctx.backplane.publish(channel, json.dumps(event))
+
+
+HANDLERS: dict[str, JobHandler] = {
+    HANDOFF_JOB: announce_handoff,
+    MESSAGE_POSTED_JOB: announce_message,
+}
 
 
 # Work on one organization, in a transaction bound to it: (session, org id, its limits).

@@ -6,11 +6,20 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from sfagent.conversations.api import conversation_out
+from sfagent.conversations.schemas import ConversationOut, MessageOut
 from sfagent.db.session import SessionDep
-from sfagent.escalation import service
+from sfagent.escalation import desk, service
 from sfagent.escalation.models import EscalationStatus
-from sfagent.escalation.schemas import EscalationList, EscalationOut
-from sfagent.tenancy.dependencies import EscalationsRead
+from sfagent.escalation.schemas import (
+    ClaimIn,
+    DeskMessageIn,
+    DeskReasonIn,
+    EscalationList,
+    EscalationOut,
+    TransferIn,
+)
+from sfagent.tenancy.dependencies import EscalationsRead, EscalationsWrite
 
 router = APIRouter(prefix="/api/v1/escalations", tags=["escalations"])
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -39,3 +48,58 @@ async def get_escalation(
     return EscalationOut.model_validate(
         await service.get_escalation(session, tenant, escalation_id)
     )
+
+
+@router.post("/{escalation_id}/claim", response_model=EscalationOut)
+async def claim(
+    escalation_id: str, tenant: EscalationsWrite, session: SessionDep, body: ClaimIn | None = None
+) -> EscalationOut:
+    """Take the escalation (409 naming who has it, unless take_over)."""
+    take_over = body.take_over if body is not None else False
+    row = await desk.claim(session, tenant, escalation_id, take_over=take_over)
+    return EscalationOut.model_validate(row)
+
+
+@router.post("/{escalation_id}/messages", status_code=201, response_model=MessageOut)
+async def post_message(
+    escalation_id: str, body: DeskMessageIn, tenant: EscalationsWrite, session: SessionDep
+) -> MessageOut:
+    """Reply to the customer in the conversation, or add an internal note (`internal`)."""
+    message = await desk.post_message(
+        session, tenant, escalation_id, body.content, internal=body.internal
+    )
+    return MessageOut.model_validate(message)
+
+
+@router.post("/{escalation_id}/transfer", response_model=EscalationOut)
+async def transfer(
+    escalation_id: str, body: TransferIn, tenant: EscalationsWrite, session: SessionDep
+) -> EscalationOut:
+    row = await desk.transfer(
+        session, tenant, escalation_id, queue=body.queue, assignee=body.assignee
+    )
+    return EscalationOut.model_validate(row)
+
+
+@router.post("/{escalation_id}/resolve", response_model=ConversationOut)
+async def resolve(
+    escalation_id: str,
+    tenant: EscalationsWrite,
+    session: SessionDep,
+    body: DeskReasonIn | None = None,
+) -> ConversationOut:
+    """Solved: the conversation is resolved with it."""
+    reason = body.reason if body is not None else None
+    return conversation_out(await desk.resolve(session, tenant, escalation_id, reason))
+
+
+@router.post("/{escalation_id}/return", response_model=ConversationOut)
+async def hand_back(
+    escalation_id: str,
+    tenant: EscalationsWrite,
+    session: SessionDep,
+    body: DeskReasonIn | None = None,
+) -> ConversationOut:
+    """Hand the conversation back to the assistant."""
+    reason = body.reason if body is not None else None
+    return conversation_out(await desk.hand_back(session, tenant, escalation_id, reason))

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sfagent.validation import InputModel
+
 
 class EscalationOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -33,3 +35,27 @@ class EscalationOut(BaseModel):
 
 class EscalationList(BaseModel):
     items: list[EscalationOut]
+
+
+class ClaimIn(InputModel):
+    take_over: bool = Field(
+        default=False, description="Take it even when someone else has claimed it"
+    )
+
+
+class DeskMessageIn(InputModel):
+    content: str = Field(min_length=1, max_length=20_000)
+    internal: bool = Field(
+        default=False, description="An internal note for staff; the customer never sees it"
+    )
+
+
+class TransferIn(InputModel):
+    queue: str | None = Field(default=None, min_length=1, max_length=200)
+    assignee: str | None = Field(
+        default=None, min_length=1, max_length=120, description="e.g. staff:<id>"
+    )
+
+
+class DeskReasonIn(InputModel):
+    reason: str | None = Field(default=None, max_length=300)

@@ -42,6 +42,8 @@ async def recall(turn: Turn, ctx: PipelineContext) -> None:
     """Place the message in the conversation's memory; set the text the later stages read."""
     conversation = ctx.conversation
     memory = DialogueMemory.from_json(conversation.dialogue, context=conversation.context or {})
+    # The column is the authority: people move it too (resolve, hand back, the sweeper).
+    memory.state = DialogueState(conversation.dialogue_state)
     turn.memory = memory
     memory.feel(turn.sentiment, turn.emotion)
     if memory.awaiting_csat:

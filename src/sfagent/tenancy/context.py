@@ -22,6 +22,7 @@ class Scope(enum.StrEnum):
     NOTIFICATIONS_READ = "notifications:read"
     NOTIFICATIONS_WRITE = "notifications:write"
     ESCALATIONS_READ = "escalations:read"
+    ESCALATIONS_WRITE = "escalations:write"
 
 
 class PrincipalKind(enum.StrEnum):
@@ -51,6 +52,7 @@ ROLE_SCOPES: dict[StaffRole, frozenset[Scope]] = {
             Scope.RULES_READ,
             Scope.NOTIFICATIONS_READ,
             Scope.ESCALATIONS_READ,
+            Scope.ESCALATIONS_WRITE,
         }
     ),
     StaffRole.VIEWER: frozenset(

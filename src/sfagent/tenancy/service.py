@@ -103,6 +103,7 @@ async def create_organization(
             Scope.NOTIFICATIONS_READ,
             Scope.NOTIFICATIONS_WRITE,
             Scope.ESCALATIONS_READ,
+            Scope.ESCALATIONS_WRITE,
         ],
         actor=actor,
     )
