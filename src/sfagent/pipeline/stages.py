@@ -29,6 +29,7 @@ from sfagent.knowledge import SearchFilters
 from sfagent.outbox.service import enqueue
 from sfagent.pipeline import policy
 from sfagent.pipeline.confirmation import Confirmation
+from sfagent.pipeline.context_stack import slot_values
 from sfagent.pipeline.dialogue import DialogueState, Topic
 from sfagent.pipeline.dialogue_turn import cause_key, remember_outcome, turn_moves
 from sfagent.pipeline.handoff import next_step, open_for, plan_for
@@ -67,15 +68,6 @@ OPEN_FOR_RESOLVING = frozenset({ConversationStatus.ACTIVE, ConversationStatus.WA
 NEXT_BEST_MIN_CONFIDENCE = 0.1
 # A rating this low gets an apology and an open door.
 LOW_RATING = 2
-# Conversation slots the composer may mention, filled from the message's entities.
-SLOT_ENTITIES = {
-    "object": "SALESFORCE_OBJECT",
-    "field": "FIELD_NAME",
-    "error": "ERROR",
-    "api_version": "API_VERSION",
-    "record_id": "RECORD_ID",
-    "product": "PRODUCT",
-}
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -422,11 +414,7 @@ def _slots(turn: Turn) -> dict[str, str]:
     """The conversation's slots, the current topic's, then this message's on top."""
     slots = turn.memory.all_slots() if turn.memory is not None else {}
     by_type: dict[str, list[str]] = turn.entities.get("by_type", {}) if turn.entities else {}
-    for slot, entity_type in SLOT_ENTITIES.items():
-        values = by_type.get(entity_type)
-        if values:
-            slots[slot] = values[0]
-    return slots
+    return {**slots, **slot_values(by_type)}
 
 
 def _api_version(turn: Turn) -> float | None:
