@@ -26,6 +26,7 @@ from sfagent.backplane.base import Backplane
 from sfagent.backplane.factory import create_backplane
 from sfagent.config import Settings, load_settings
 from sfagent.conversations import api as conversations_api
+from sfagent.conversations import live as conversations_live
 from sfagent.conversations.tasks import (
     HANDLERS as CONVERSATION_JOBS,
 )
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_api.router)
     app.include_router(tenancy_api.router)
     app.include_router(conversations_api.router)
+    app.include_router(conversations_live.router)
     app.include_router(analysis_api.router)
     app.include_router(kb_api.router)
     app.include_router(llm_usage_api.router)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.config import Settings
 from sfagent.db.engine import bind_tenant
@@ -43,30 +44,51 @@ async def authenticate(
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_SCHEME)] = None,
 ) -> Tenant:
     """Resolve the Tenant from X-API-Key or a bearer JWT, then count it against rate limits."""
-    api_key = request.headers.get("x-api-key")
-    authorization = request.headers.get("authorization")
-    if api_key:
-        tenant, key = await authenticate_api_key(session, secret=api_key.strip(), settings=settings)
-        request.app.state.key_usage.note(key.id)
-    elif authorization:
-        scheme, _, token = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("malformed Authorization header: expected 'Bearer <token>'")
-        tenant = await authenticate_bearer(session, token=token.strip(), settings=settings)
-    else:
-        raise Unauthorized("missing credentials: send X-API-Key or Authorization: Bearer <token>")
+    tenant = await authenticate_credentials(
+        request.app,
+        session,
+        settings,
+        api_key=request.headers.get("x-api-key"),
+        authorization=request.headers.get("authorization"),
+    )
     await bind_tenant(session, tenant.organization_id)
     structlog.contextvars.bind_contextvars(org_id=tenant.organization_id)
     request.state.rate_limit = await request.app.state.rate_limiter.enforce(tenant)
     return tenant
 
 
+async def authenticate_credentials(
+    app: Any,
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    api_key: str | None,
+    authorization: str | None,
+) -> Tenant:
+    """The Tenant an API key or an `Authorization: Bearer` value belongs to (401 otherwise).
+    Shared by HTTP requests and WebSocket connections."""
+    if api_key:
+        tenant, key = await authenticate_api_key(session, secret=api_key.strip(), settings=settings)
+        app.state.key_usage.note(key.id)
+        return tenant
+    if authorization:
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("malformed Authorization header: expected 'Bearer <token>'")
+        return await authenticate_bearer(session, token=token.strip(), settings=settings)
+    raise Unauthorized("missing credentials: send X-API-Key or Authorization: Bearer <token>")
+
+
+def require_scope(tenant: Tenant, scope: Scope) -> None:
+    if scope.value not in tenant.principal.scopes:
+        raise Forbidden(f"this credential lacks the {scope.value!r} scope")
+
+
 def require(scope: Scope) -> Callable[[Tenant], Awaitable[Tenant]]:
     """A dependency that authenticates and insists on one scope (403 naming it otherwise)."""
 
     async def dependency(tenant: Annotated[Tenant, Depends(authenticate)]) -> Tenant:
-        if scope.value not in tenant.principal.scopes:
-            raise Forbidden(f"this credential lacks the {scope.value!r} scope")
+        require_scope(tenant, scope)
         return tenant
 
     return dependency
