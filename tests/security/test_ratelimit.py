@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -129,7 +130,10 @@ async def test_rate_limit_can_be_disabled(make_harness: HarnessFactory) -> None:
 async def test_login_attempts_are_throttled_per_address(
     make_harness: HarnessFactory, attempts: int
 ) -> None:
-    harness = await make_harness(auth_ip_requests_per_minute=attempts - 1)
+    # Its own counters: other tests log in from the same test client address this minute.
+    harness = await make_harness(
+        auth_ip_requests_per_minute=attempts - 1, redis_prefix=f"sfagent-test-{uuid.uuid4().hex}:"
+    )
     tenant = await harness.create_tenant()
     payload = {"organization": tenant.slug, "email": "nobody@example.com", "password": "nope"}
     statuses = [

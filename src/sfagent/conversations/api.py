@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse
 
 from sfagent.conversations import service
@@ -24,6 +25,7 @@ from sfagent.conversations.schemas import (
     TopicOut,
     TransitionRequest,
 )
+from sfagent.conversations.tasks import conversation_channel
 from sfagent.db.session import SessionDep
 from sfagent.idempotency.dependencies import IdempotencyDep
 from sfagent.pipeline.dialogue import DialogueState
@@ -147,7 +149,13 @@ async def post_message(
     session: SessionDep,
     idempotency: IdempotencyDep,
     request: Request,
+    background: BackgroundTasks,
 ) -> JSONResponse:
+    # After the response (so after the commit): live sockets of this conversation catch up.
+    channel = conversation_channel(tenant.organization_id, conversation_id)
+    event = json.dumps({"type": "message.created", "by": "api"})
+    background.add_task(request.app.state.backplane.publish, channel, event)
+
     async def produce() -> MessageResponse:
         turn, state = await service.post_message(
             session,
