@@ -54,6 +54,8 @@ from sfagent.outbox.periodic import run_periodically
 from sfagent.outbox.registry import JobHandler
 from sfagent.outbox.worker import OutboxWorker
 from sfagent.pipeline.nlu_runtime import NluRuntime
+from sfagent.salesforce import api as salesforce_api
+from sfagent.salesforce.tasks import HANDLERS as SALESFORCE_JOBS
 from sfagent.security.ratelimit import RateLimiter
 from sfagent.tenancy import api as tenancy_api
 from sfagent.tenancy.usage import KeyUsageRecorder
@@ -61,7 +63,11 @@ from sfagent.tenancy.usage import KeyUsageRecorder
 log = structlog.get_logger(__name__)
 
 # Every job the outbox can run, by name. A new domain adds its HANDLERS here.
-JOB_HANDLERS: dict[str, JobHandler] = {**CONVERSATION_JOBS, **NOTIFICATION_JOBS}
+JOB_HANDLERS: dict[str, JobHandler] = {
+    **CONVERSATION_JOBS,
+    **NOTIFICATION_JOBS,
+    **SALESFORCE_JOBS,
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -92,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_rules_api.hours_router)
     app.include_router(notifications_api.router)
     app.include_router(escalation_api.router)
+    app.include_router(salesforce_api.router)
     return app
 
 

@@ -19,6 +19,7 @@ from sfagent.db import migrate
 from sfagent.db.engine import SET_TENANT_SQL, bind_tenant, create_engine
 from sfagent.llm_usage.meter import DatabaseUsageMeter
 from sfagent.responder.llm import Cost
+from sfagent.salesforce.models import SalesforceCaseLink
 from tests.conftest import Harness, Stack, TenantHandle
 
 CONVERSATIONS = "/api/v1/conversations"
@@ -40,6 +41,8 @@ TENANT_TABLES = (
     "dialogue_transitions",
     "notification_channels",
     "escalations",
+    "salesforce_connections",
+    "salesforce_case_links",
 )
 # Tables with an organization_id that are deliberately read across tenants: credentials
 # are looked up before the tenant is known, and workers claim jobs of every tenant.
@@ -132,6 +135,21 @@ INSERTS = {
         " VALUES (:id, :org, :conversation_id, 'open', 'rule', 'planted', 'urgent', 'x',"
         " now(), '{}'::jsonb, now(), now())"
     ),
+    "salesforce_connections": (
+        "INSERT INTO salesforce_connections (id, organization_id, auth_flow, login_url,"
+        " consumer_key, api_version, case_external_id_field, case_origin, enabled,"
+        " created_at, updated_at)"
+        " VALUES (:id, :org, 'client_credentials', 'https://evil.example', 'k', '59.0',"
+        " 'X__c', 'Web', true, now(), now())"
+        # One connection per organization: the victim's own insert meets its existing one.
+        " ON CONFLICT DO NOTHING"
+    ),
+    "salesforce_case_links": (
+        "INSERT INTO salesforce_case_links (id, organization_id, conversation_id, case_id,"
+        " synced_sequence, created_at, updated_at)"
+        " VALUES (:id, :org, :conversation_id, '500000000000001', 0, now(), now())"
+        " ON CONFLICT DO NOTHING"  # one link per conversation, as above
+    ),
 }
 
 
@@ -182,6 +200,16 @@ async def seed(harness: Harness) -> Seeded:
     }
     made = await harness.client.post("/api/v1/admin/rules", json=rule, headers=tenant.headers)
     assert made.status_code == 201, made.text
+    connection = {
+        "auth_flow": "client_credentials",
+        "login_url": "https://login.salesforce.com",
+        "consumer_key": "seeded",
+        "client_secret": "seeded-secret",
+    }
+    made = await harness.client.put(
+        "/api/v1/admin/salesforce", json=connection, headers=tenant.headers
+    )
+    assert made.status_code == 200, made.text
     channel = {"name": "seeded", "method": "slack", "target": "https://hooks.slack.example/x"}
     made = await harness.client.post(
         "/api/v1/admin/notification-channels", json=channel, headers=tenant.headers
@@ -198,6 +226,16 @@ async def seed(harness: Harness) -> Seeded:
         business_rule_id = (
             await session.execute(text("SELECT id FROM business_rules WHERE rule_id = 'SEEDED'"))
         ).scalar_one()
+        # A Case link is written by the sync job; seeded directly, as that job would.
+        session.add(
+            SalesforceCaseLink(
+                organization_id=tenant.organization_id,
+                conversation_id=conversation_id,
+                case_id="500000000000SEED",
+                synced_sequence=0,
+            )
+        )
+        await session.commit()
     return Seeded(tenant, conversation_id, article_id, business_rule_id)
 
 

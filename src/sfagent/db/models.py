@@ -14,6 +14,7 @@ from sfagent.kb.models import KbArticle, KbArticleStats, KbArticleVersion, KbCor
 from sfagent.llm_usage.models import LlmUsage
 from sfagent.notifications.models import NotificationChannel
 from sfagent.outbox.models import OutboxJob
+from sfagent.salesforce.models import SalesforceCaseLink, SalesforceConnection
 from sfagent.security.models import AuditEntry
 from sfagent.tenancy.models import ApiKey, EndUser, Organization, StaffUser
 
@@ -38,5 +39,7 @@ __all__ = [
     "NotificationChannel",
     "Organization",
     "OutboxJob",
+    "SalesforceCaseLink",
+    "SalesforceConnection",
     "StaffUser",
 ]

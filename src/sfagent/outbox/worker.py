@@ -7,7 +7,9 @@ import contextlib
 import os
 import socket
 import traceback
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy import and_, or_, select, update
@@ -18,7 +20,7 @@ from sfagent.config import Settings
 from sfagent.db.base import utcnow
 from sfagent.observability.metrics import OUTBOX_JOBS
 from sfagent.outbox.models import JobStatus, OutboxJob
-from sfagent.outbox.registry import JobContext, JobHandler, PermanentJobError
+from sfagent.outbox.registry import JobContext, JobDeferred, JobHandler, PermanentJobError
 
 log = structlog.get_logger(__name__)
 LEASE = timedelta(minutes=5)
@@ -37,11 +39,13 @@ class OutboxWorker:
         backplane: Backplane,
         settings: Settings,
         handlers: dict[str, JobHandler],
+        services: Mapping[str, Any] | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.backplane = backplane
         self.settings = settings
         self.handlers = handlers
+        self.services = dict(services or {})
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._stopping = asyncio.Event()
 
@@ -58,7 +62,8 @@ class OutboxWorker:
                         and_(OutboxJob.status == JobStatus.RUNNING, OutboxJob.locked_until < now),
                     )
                 )
-                .order_by(OutboxJob.run_after)
+                # Oldest first among jobs due at once: what was queued first is delivered first.
+                .order_by(OutboxJob.run_after, OutboxJob.created_at)
                 .limit(limit)
             )
             if session.get_bind().dialect.name == "postgresql":
@@ -77,7 +82,11 @@ class OutboxWorker:
                     updated_at=now,
                 )
             )
-            claimed = await session.execute(select(OutboxJob).where(OutboxJob.id.in_(ids)))
+            claimed = await session.execute(
+                select(OutboxJob)
+                .where(OutboxJob.id.in_(ids))
+                .order_by(OutboxJob.run_after, OutboxJob.created_at)
+            )
             return list(claimed.scalars())
 
     async def run_once(self) -> int:
@@ -99,8 +108,12 @@ class OutboxWorker:
                 backplane=self.backplane,
                 settings=self.settings,
                 organization_id=job.organization_id,
+                services=self.services,
             )
             await handler(context, dict(job.payload))
+        except JobDeferred as exc:
+            await self._defer(job, exc)
+            return
         except PermanentJobError as exc:
             error, permanent = str(exc), True
         except Exception:
@@ -131,6 +144,25 @@ class OutboxWorker:
             )
         OUTBOX_JOBS.labels(job.name, outcome).inc()
         log.info("outbox.job", job_id=job.id, name=job.name, outcome=outcome, attempts=job.attempts)
+
+    async def _defer(self, job: OutboxJob, deferred: JobDeferred) -> None:
+        now = utcnow()
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(OutboxJob)
+                .where(OutboxJob.id == job.id, OutboxJob.locked_by == self.worker_id)
+                .values(
+                    status=JobStatus.PENDING.value,
+                    run_after=now + timedelta(seconds=deferred.seconds),
+                    attempts=OutboxJob.attempts - 1,  # waiting is not failing
+                    last_error=f"deferred: {deferred}",
+                    locked_by=None,
+                    locked_until=None,
+                    updated_at=now,
+                )
+            )
+        OUTBOX_JOBS.labels(job.name, "deferred").inc()
+        log.info("outbox.job", job_id=job.id, name=job.name, outcome="deferred")
 
     async def run_forever(self) -> None:
         while not self._stopping.is_set():

@@ -48,6 +48,7 @@ from sfagent.responder.composer import (
     compose_reply,
 )
 from sfagent.responder.small_talk import small_talk_reply
+from sfagent.salesforce.service import enqueue_case_sync
 
 if TYPE_CHECKING:
     from sfagent.nlu.understand import Understanding
@@ -474,6 +475,9 @@ async def _advance_lifecycle(turn: Turn, ctx: PipelineContext) -> None:
         )
         escalation = open_for(turn, ctx)
         await ctx.session.flush()
+        await enqueue_case_sync(
+            ctx.session, conversation.organization_id, conversation.id, escalation.id
+        )
         await enqueue(
             ctx.session,
             name=HANDOFF_JOB,

@@ -23,6 +23,8 @@ class Scope(enum.StrEnum):
     NOTIFICATIONS_WRITE = "notifications:write"
     ESCALATIONS_READ = "escalations:read"
     ESCALATIONS_WRITE = "escalations:write"
+    INTEGRATIONS_READ = "integrations:read"
+    INTEGRATIONS_WRITE = "integrations:write"
 
 
 class PrincipalKind(enum.StrEnum):

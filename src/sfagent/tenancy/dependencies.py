@@ -107,3 +107,5 @@ NotificationsRead = Annotated[Tenant, Depends(require(Scope.NOTIFICATIONS_READ))
 NotificationsWrite = Annotated[Tenant, Depends(require(Scope.NOTIFICATIONS_WRITE))]
 EscalationsRead = Annotated[Tenant, Depends(require(Scope.ESCALATIONS_READ))]
 EscalationsWrite = Annotated[Tenant, Depends(require(Scope.ESCALATIONS_WRITE))]
+IntegrationsRead = Annotated[Tenant, Depends(require(Scope.INTEGRATIONS_READ))]
+IntegrationsWrite = Annotated[Tenant, Depends(require(Scope.INTEGRATIONS_WRITE))]

@@ -104,6 +104,8 @@ async def create_organization(
             Scope.NOTIFICATIONS_WRITE,
             Scope.ESCALATIONS_READ,
             Scope.ESCALATIONS_WRITE,
+            Scope.INTEGRATIONS_READ,
+            Scope.INTEGRATIONS_WRITE,
         ],
         actor=actor,
     )

@@ -1,0 +1,1 @@
+"""Salesforce: each tenant's connection, and escalations synced to Cases through the outbox."""
