@@ -55,6 +55,7 @@ from sfagent.outbox.registry import JobHandler
 from sfagent.outbox.worker import OutboxWorker
 from sfagent.pipeline.nlu_runtime import NluRuntime
 from sfagent.salesforce import api as salesforce_api
+from sfagent.salesforce.status_sync import pull_case_updates_everywhere
 from sfagent.salesforce.tasks import HANDLERS as SALESFORCE_JOBS
 from sfagent.security.ratelimit import RateLimiter
 from sfagent.tenancy import api as tenancy_api
@@ -171,6 +172,13 @@ def start_background_work(
                 "purge_idempotency_records",
                 partial(purge_expired_idempotency_records, sessionmaker, settings),
                 interval * 10,
+            )
+        ),
+        asyncio.create_task(
+            run_periodically(
+                "pull_salesforce_case_updates",
+                partial(pull_case_updates_everywhere, sessionmaker, settings),
+                settings.salesforce_poll_seconds,
             )
         ),
         asyncio.create_task(

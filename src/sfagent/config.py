@@ -196,6 +196,8 @@ class Settings(BaseSettings):
     smtp_sender: str = "sfagent@localhost"
     # Salesforce Case sync: after REQUEST_LIMIT_EXCEEDED, how long an organization's syncs wait.
     salesforce_limit_cooldown_seconds: float = Field(default=900.0, gt=0)
+    # How often closed Cases are read back to resolve their conversations.
+    salesforce_poll_seconds: float = Field(default=120.0, gt=0)
 
     # LLM answers. SFAGENT_LLM_PROVIDERS is a JSON list tried in order (primary first), e.g.
     # [{"kind": "openai", "model": "gpt-4o-mini", "api_key": "sk-..."}]; empty means no LLM:

@@ -19,6 +19,7 @@ failing with 503 (down), no answer at all (unreachable), ended sessions. It is m
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,11 @@ CASE_FIELDS = frozenset(
 PRIORITIES = frozenset({"High", "Medium", "Low"})
 DAILY_LIMIT = 15_000
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+_CHANGED_CASES = re.compile(
+    r"SELECT Id, CaseNumber, Status, IsClosed, SystemModstamp, (?P<field>\w+) FROM Case "
+    r"WHERE (?P=field) != null(?: AND SystemModstamp > (?P<since>[\dT:.\-]+Z))? "
+    r"ORDER BY SystemModstamp LIMIT (?P<limit>\d+)"
+)
 
 
 def new_key_pair() -> tuple[str, str]:
@@ -76,6 +82,7 @@ class CaseStandIn:
     valid_tokens: set[str] = field(default_factory=set)
     _injected: list[tuple[int, str, str]] = field(default_factory=list)
     _serial: int = 0
+    _clock: int = 0
 
     # --- what a test changes and reads -------------------------------------------------
 
@@ -117,15 +124,17 @@ class CaseStandIn:
         if self._injected:
             status, code, message = self._injected.pop(0)
             return status, limit, _errors(code, message)
-        status, payload = self._data(method, parts.path, body)
+        status, payload = self._data(method, parts.path, body, parts.query)
         return status, limit, payload
 
-    def _data(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
+    def _data(self, method: str, path: str, body: bytes, query: str) -> tuple[int, Any]:
         segments = [unquote(s) for s in path.split("/") if s]
         # services, data, vNN.N, ...
         if len(segments) < 4 or segments[:2] != ["services", "data"]:
             return 404, _errors("NOT_FOUND", "The requested resource does not exist")
         rest = segments[3:]
+        if rest == ["query"] and method == "GET":
+            return self._query(query)
         if rest == ["limits"] and method == "GET":
             remaining = DAILY_LIMIT - self.api_usage
             return 200, {"DailyApiRequests": {"Max": DAILY_LIMIT, "Remaining": remaining}}
@@ -153,12 +162,44 @@ class CaseStandIn:
         if problem is not None:
             return 400, problem
         if existing is not None:
-            existing.update(fields)
+            existing.update(fields, SystemModstamp=self._stamp())
             return 204, None
         self._serial += 1
         case_id = f"500{self._serial:015d}"[:18]
-        self.cases[case_id] = {"Id": case_id, self.external_id_field: value, **fields}
+        self.cases[case_id] = {
+            "Id": case_id,
+            "CaseNumber": f"{len(self.cases) + 1:08d}",
+            "IsClosed": False,
+            "SystemModstamp": self._stamp(),
+            self.external_id_field: value,
+            **fields,
+        }
         return 201, {"id": case_id, "success": True, "errors": [], "created": True}
+
+    def close_case(self, case_id: str, status: str = "Closed") -> None:
+        """What an agent closing the Case in Salesforce does."""
+        self.cases[case_id].update(Status=status, IsClosed=True, SystemModstamp=self._stamp())
+
+    def _query(self, query: str) -> tuple[int, Any]:
+        """The one query status polling sends: Cases with the external id, changed since a
+        SystemModstamp, oldest change first."""
+        soql = parse_qs(query).get("q", [""])[0]
+        match = _CHANGED_CASES.fullmatch(soql.strip())
+        if match is None or match["field"] != self.external_id_field:
+            return 400, _errors("MALFORMED_QUERY", f"unexpected query: {soql}")
+        since = match["since"]
+        rows = [
+            case
+            for case in self.cases.values()
+            if since is None or case["SystemModstamp"] > since.replace("Z", "+0000")
+        ]
+        rows.sort(key=lambda case: case["SystemModstamp"])
+        records = [{"attributes": {"type": "Case"}, **row} for row in rows[: int(match["limit"])]]
+        return 200, {"totalSize": len(records), "done": True, "records": records}
+
+    def _stamp(self) -> str:
+        self._clock += 1
+        return f"2026-12-07T10:{self._clock // 60:02d}:{self._clock % 60:02d}.000+0000"
 
     def _comment(self, fields: dict[str, Any]) -> tuple[int, Any]:
         if fields.get("ParentId") not in self.cases:

@@ -14,6 +14,7 @@ from sfagent.app import JOB_HANDLERS
 from sfagent.db.base import utcnow
 from sfagent.outbox.models import JobStatus, OutboxJob
 from sfagent.outbox.worker import OutboxWorker
+from sfagent.salesforce.status_sync import pull_case_updates
 from sfagent.salesforce.tasks import BREAKER_SERVICE, HTTP_SERVICE, LimitBreaker
 from tests.conftest import Harness, TenantHandle
 from tests.salesforce.case_standin import (
@@ -298,3 +299,69 @@ async def test_a_worker_stopped_between_the_case_and_its_comments_adds_them_once
 async def test_no_connection_no_job(harness: Harness, tenant: TenantHandle) -> None:
     await escalate(harness, tenant)
     assert await Worker(harness, CaseStandIn()).jobs(tenant) == []
+
+
+async def test_an_agents_reply_reaches_the_case_as_a_comment(
+    harness: Harness, tenant: TenantHandle, standin: CaseStandIn
+) -> None:
+    await connect(harness, tenant)
+    conversation = await escalate(harness, tenant)
+    worker = Worker(harness, standin)
+    await worker.drain()
+    queue = (await harness.client.get("/api/v1/escalations", headers=tenant.headers)).json()
+    [escalation] = [item for item in queue["items"] if item["conversation_id"] == conversation]
+    posted = await harness.client.post(
+        f"/api/v1/escalations/{escalation['id']}/messages",
+        json={"content": "Refund issued, you will see it in 3 days."},
+        headers=tenant.headers,
+    )
+    assert posted.status_code == 201
+    await worker.drain()
+    case = standin.case_by_external_id(conversation)
+    assert case is not None and len(standin.cases) == 1
+    comments = standin.comments_on(case["Id"])
+    assert len(comments) == 2 and "[Agent #4] Refund issued" in comments[1]
+
+
+async def test_a_case_closed_in_salesforce_resolves_the_conversation(
+    harness: Harness, tenant: TenantHandle, standin: CaseStandIn
+) -> None:
+    await connect(harness, tenant)
+    conversation = await escalate(harness, tenant)
+    await Worker(harness, standin).drain()
+    sessionmaker = harness.app.state.sessionmaker
+    http = standin.session()
+    assert (
+        await pull_case_updates(sessionmaker, tenant.organization_id, harness.settings, http=http)
+        == 0
+    )
+    case = standin.case_by_external_id(conversation)
+    assert case is not None
+    standin.close_case(case["Id"])
+    resolved = await pull_case_updates(
+        sessionmaker, tenant.organization_id, harness.settings, http=http
+    )
+    assert resolved == 1
+    view = await harness.client.get(f"/api/v1/conversations/{conversation}", headers=tenant.headers)
+    assert view.json()["status"] == "resolved"
+    assert view.json()["dialogue_state"] == "resolved"
+    queue = await harness.client.get("/api/v1/escalations?status=resolved", headers=tenant.headers)
+    assert [item["conversation_id"] for item in queue.json()["items"]] == [conversation]
+    # Read again: the watermark moved past it, nothing happens twice.
+    assert (
+        await pull_case_updates(sessionmaker, tenant.organization_id, harness.settings, http=http)
+        == 0
+    )
+
+
+async def test_polling_a_tenant_without_a_connection_calls_nothing(
+    harness: Harness, tenant: TenantHandle, standin: CaseStandIn
+) -> None:
+    http = standin.session()
+    assert (
+        await pull_case_updates(
+            harness.app.state.sessionmaker, tenant.organization_id, harness.settings, http=http
+        )
+        == 0
+    )
+    assert standin.requests_seen == []

@@ -17,6 +17,7 @@ from sfagent.escalation.models import Escalation, EscalationStatus
 from sfagent.escalation.repository import ACTIVE
 from sfagent.escalation.service import get_escalation
 from sfagent.outbox.service import enqueue
+from sfagent.salesforce.service import enqueue_case_sync
 from sfagent.security.audit import audit_change
 from sfagent.tenancy.context import Tenant
 
@@ -90,6 +91,8 @@ async def post_message(
         },
         organization_id=tenant.organization_id,
     )
+    if not internal:  # the Case, when there is one, gets the reply as a comment
+        await enqueue_case_sync(session, tenant.organization_id, conversation.id, escalation.id)
     return message
 
 

@@ -30,6 +30,8 @@ class SalesforceConnection(IdPrimaryKey, Timestamps, Base):
     case_external_id_field: Mapped[str] = mapped_column(String(80))
     case_origin: Mapped[str] = mapped_column(String(40))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The newest Case change already read back (SystemModstamp), for status polling.
+    cases_watermark: Mapped[datetime | None]
 
 
 class SalesforceCaseLink(IdPrimaryKey, Timestamps, Base):

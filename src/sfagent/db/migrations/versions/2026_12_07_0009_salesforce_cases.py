@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("case_external_id_field", sa.String(length=80), nullable=False),
         sa.Column("case_origin", sa.String(length=40), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("cases_watermark", sa.DateTime(timezone=True), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
