@@ -60,6 +60,7 @@ from sfagent.salesforce.tasks import HANDLERS as SALESFORCE_JOBS
 from sfagent.security.ratelimit import RateLimiter
 from sfagent.tenancy import api as tenancy_api
 from sfagent.tenancy.usage import KeyUsageRecorder
+from sfagent.web import pages as web_pages
 
 log = structlog.get_logger(__name__)
 
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_api.router)
     app.include_router(tenancy_api.router)
     app.include_router(conversations_api.router)
+    app.include_router(conversations_api.messages_router)
     app.include_router(conversations_live.router)
     app.include_router(analysis_api.router)
     app.include_router(kb_api.router)
@@ -100,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications_api.router)
     app.include_router(escalation_api.router)
     app.include_router(salesforce_api.router)
+    app.include_router(web_pages.router)
+    app.mount("/static", web_pages.static_files(), name="static")
     return app
 
 

@@ -72,6 +72,7 @@ CONVERSATION_ROUTES = (
         "POST", "/api/v1/conversations/{conversation_id}/resolve", {"reason": "fixed"}
     ),
     ConversationRoute("POST", "/api/v1/conversations/{conversation_id}/close", {"reason": "done"}),
+    ConversationRoute("POST", "/api/v1/conversations/{conversation_id}/rating", {"score": 4}),
 )
 WRITE_ROUTES = tuple(route for route in CONVERSATION_ROUTES if route.method != "GET")
 

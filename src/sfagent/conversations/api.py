@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from sfagent.conversations import service
@@ -18,10 +18,12 @@ from sfagent.conversations.schemas import (
     ConversationPage,
     DialogueOut,
     DialogueTransitionOut,
+    FeedbackIn,
     MessageCreate,
     MessageOut,
     MessagePage,
     MessageResponse,
+    RatingIn,
     TopicOut,
     TransitionRequest,
 )
@@ -33,6 +35,7 @@ from sfagent.pipeline.turn import Turn
 from sfagent.tenancy.dependencies import ConversationsRead, ConversationsWrite
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+messages_router = APIRouter(prefix="/api/v1/messages", tags=["conversations"])
 ConversationId = Annotated[str, "conversation id"]
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)]
 Cursor = Annotated[str | None, Query(max_length=500)]
@@ -169,6 +172,28 @@ async def post_message(
         return message_response(turn, conversation_id, state)
 
     return await idempotency.run(tenant, produce)
+
+
+@router.post("/{conversation_id}/rating", response_model=ConversationOut)
+async def rate_conversation(
+    conversation_id: ConversationId, body: RatingIn, tenant: ConversationsWrite, session: SessionDep
+) -> ConversationOut:
+    """The customer's 1-5 rating of the conversation (stored as `csat_score`)."""
+    view = await service.rate_conversation(
+        session, tenant=tenant, conversation_id=conversation_id, score=body.score
+    )
+    return conversation_out(view)
+
+
+@messages_router.post("/{message_id}/feedback", status_code=204)
+async def reply_feedback(
+    message_id: str, body: FeedbackIn, tenant: ConversationsWrite, session: SessionDep
+) -> Response:
+    """Thumbs up or down on an assistant reply (also counted for the articles it cited)."""
+    await service.reply_feedback(
+        session, tenant=tenant, message_id=message_id, helpful=body.helpful
+    )
+    return Response(status_code=204)
 
 
 @router.get("/{conversation_id}/messages", response_model=MessagePage)

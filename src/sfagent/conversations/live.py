@@ -6,6 +6,7 @@ Browsers cannot set headers on a WebSocket, so the credential may come as `?acce
     server → client   {"type": "ready", "conversation_id", "last_sequence"}
                       {"type": "message", "message": {...MessageOut}}
                       {"type": "typing", "active": true|false}
+                      {"type": "status", "status", "dialogue_state", "csat_score"}  (on change)
                       {"type": "error", "status": 422, "error": "...", "details": {...}}
                       {"type": "pong"}
     client → server   {"type": "message", "content": "..."}   (runs the whole pipeline)
@@ -101,6 +102,7 @@ class LiveConnection:
         self.tenant = tenant
         self.conversation_id = conversation_id
         self.last_sequence = after
+        self.last_status: dict[str, Any] | None = None
         self._send_lock = asyncio.Lock()
         self.channel = conversation_channel(tenant.organization_id, conversation_id)
 
@@ -123,18 +125,22 @@ class LiveConnection:
             await self.websocket.send_text(json.dumps(frame, default=str))
 
     async def catch_up(self) -> None:
-        """Send every message after the last one sent, oldest first."""
+        """Send every message after the last one sent, oldest first; then the conversation's
+        status when it changed (resolved by a person, say)."""
         async with self._send_lock:
             while True:
-                messages = await self._messages_after(self.last_sequence)
+                messages, status = await self._messages_after(self.last_sequence)
                 for message in messages:
                     frame = {"type": "message", "message": message.model_dump(mode="json")}
                     await self.websocket.send_text(json.dumps(frame))
                     self.last_sequence = message.sequence
                 if len(messages) < REPLAY_PAGE:
-                    return
+                    break
+            if status != self.last_status:
+                self.last_status = status
+                await self.websocket.send_text(json.dumps({"type": "status", **status}))
 
-    async def _messages_after(self, sequence: int) -> list[MessageOut]:
+    async def _messages_after(self, sequence: int) -> tuple[list[MessageOut], dict[str, Any]]:
         async with self.state.read_sessionmaker() as session:
             await bind_tenant(session, self.tenant.organization_id)
             page = await service.list_messages(
@@ -144,7 +150,16 @@ class LiveConnection:
                 cursor=encode_cursor([sequence]) if sequence else None,
                 limit=REPLAY_PAGE,
             )
-        return [MessageOut.model_validate(message) for message in page.items]
+            view = await service.get_conversation(
+                session, tenant=self.tenant, conversation_id=self.conversation_id
+            )
+        conversation = view.conversation
+        status = {
+            "status": conversation.status,
+            "dialogue_state": conversation.dialogue_state,
+            "csat_score": conversation.csat_score,
+        }
+        return [MessageOut.model_validate(message) for message in page.items], status
 
     async def _listen(self) -> None:
         async for _event in self.state.backplane.subscribe(self.channel):

@@ -182,12 +182,15 @@ class MessageRepository:
         )
         return list(reversed((await self.session.execute(statement)).scalars().all()))
 
-    async def content_at(self, conversation_id: str, sequence: int) -> str | None:
-        """The content of the conversation's message number `sequence`."""
-        statement = select(Message.content).where(
-            Message.organization_id == self.organization_id,
-            Message.conversation_id == conversation_id,
-            Message.sequence == sequence,
+    async def get(self, message_id: str) -> Message | None:
+        message = await self.session.get(Message, message_id)
+        if message is None or message.organization_id != self.organization_id:
+            return None
+        return message
+
+    async def at_sequence(self, conversation_id: str, sequence: int) -> Message | None:
+        statement = self.scoped().where(
+            Message.conversation_id == conversation_id, Message.sequence == sequence
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
 

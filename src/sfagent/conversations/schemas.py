@@ -37,6 +37,14 @@ class MessageCreate(InputModel):
     content: str = Field(min_length=1, max_length=CONTENT_CEILING)
 
 
+class RatingIn(InputModel):
+    score: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
+
+
+class FeedbackIn(InputModel):
+    helpful: bool
+
+
 class TransitionRequest(InputModel):
     reason: str | None = Field(default=None, max_length=300)
 

@@ -29,6 +29,7 @@ from sfagent.db.pagination import decode_sequence_cursor, decode_time_cursor, en
 from sfagent.errors import Conflict, NotFound, RateLimited
 from sfagent.escalation.models import EscalationStatus
 from sfagent.escalation.service import close_for_conversation
+from sfagent.kb.service import record_reply_feedback
 from sfagent.kb.store import KnowledgeStore
 from sfagent.llm_usage.runtime import LlmRuntime
 from sfagent.pipeline.dialogue import DialogueMemory, DialogueState
@@ -285,6 +286,51 @@ async def list_messages(
     has_more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, encode_cursor([rows[-1].sequence]) if has_more else None)
+
+
+class NotAReply(Conflict):
+    def __init__(self) -> None:
+        super().__init__("only the assistant's replies can be rated helpful or not")
+
+
+async def rate_conversation(
+    session: AsyncSession, *, tenant: Tenant, conversation_id: str, score: int
+) -> ConversationView:
+    """Store the customer's 1-5 rating (the last one given counts)."""
+    repository = await _repository(session, tenant)
+    conversation = await repository.get(conversation_id, for_update=True)
+    if conversation is None:
+        raise ConversationNotFound(conversation_id)
+    conversation.csat_score = score
+    conversation.updated_at = utcnow()
+    await session.flush()
+    return await get_conversation(session, tenant=tenant, conversation_id=conversation_id)
+
+
+async def reply_feedback(
+    session: AsyncSession, *, tenant: Tenant, message_id: str, helpful: bool
+) -> None:
+    """Thumbs up or down on one of the assistant's replies; the first vote also counts for
+    the articles the reply cited (a changed mind updates the reply only)."""
+    messages = MessageRepository(session, tenant.organization_id)
+    reply = await messages.get(message_id)
+    # The caller must see the conversation (an end user only their own).
+    if (
+        reply is None
+        or await (await _repository(session, tenant)).get(reply.conversation_id) is None
+    ):
+        raise NotFound(f"message {message_id} not found")
+    conversation_id = reply.conversation_id
+    if reply.role != "assistant":
+        raise NotAReply()
+    first_vote = "feedback" not in (reply.analysis or {})
+    reply.analysis = {**(reply.analysis or {}), "feedback": "helpful" if helpful else "unhelpful"}
+    if first_vote:
+        asked = await messages.at_sequence(conversation_id, reply.sequence - 1)
+        cited = (asked.analysis or {}).get("citations", []) if asked is not None else []
+        slugs = [citation["article_id"] for citation in cited if "article_id" in citation]
+        await record_reply_feedback(session, tenant.organization_id, slugs, helpful=helpful)
+    await session.flush()
 
 
 async def get_dialogue(

@@ -132,13 +132,15 @@ async def resolve(
 ) -> ConversationView:
     """Solved by a person: the conversation is resolved and the escalation with it."""
     escalation = await _active(session, tenant, escalation_id)
-    return await change_status(
+    view = await change_status(
         session,
         tenant=tenant,
         conversation_id=escalation.conversation_id,
         target=ConversationStatus.RESOLVED,
         reason=reason or "resolved by a person",
     )
+    await _announce_status(session, tenant, escalation.conversation_id)
+    return view
 
 
 async def hand_back(
@@ -146,12 +148,24 @@ async def hand_back(
 ) -> ConversationView:
     """The assistant takes the conversation again (the escalation is marked returned)."""
     escalation = await _active(session, tenant, escalation_id)
-    return await change_status(
+    view = await change_status(
         session,
         tenant=tenant,
         conversation_id=escalation.conversation_id,
         target=ConversationStatus.ACTIVE,
         reason=reason or "handed back to the assistant",
+    )
+    await _announce_status(session, tenant, escalation.conversation_id)
+    return view
+
+
+async def _announce_status(session: AsyncSession, tenant: Tenant, conversation_id: str) -> None:
+    """Live clients learn of the change (after the commit, through the outbox)."""
+    await enqueue(
+        session,
+        name=MESSAGE_POSTED_JOB,
+        payload={"conversation_id": conversation_id, "role": None, "internal": False},
+        organization_id=tenant.organization_id,
     )
 
 

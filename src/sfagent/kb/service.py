@@ -254,6 +254,15 @@ async def record_feedback(
     return await get_article(session, tenant, store, slug)
 
 
+async def record_reply_feedback(
+    session: AsyncSession, organization_id: str, slugs: Sequence[str], *, helpful: bool
+) -> None:
+    """Count a reader's rating of a reply against every article the reply cited."""
+    repository = KnowledgeRepository(session, organization_id)
+    for slug in dict.fromkeys(slugs):
+        await repository.count_use(slug, helpful=int(helpful), unhelpful=int(not helpful))
+
+
 async def record_usage(session: AsyncSession, organization_id: str, slugs: Sequence[str]) -> None:
     """Count that a reply cited these articles."""
     repository = KnowledgeRepository(session, organization_id)

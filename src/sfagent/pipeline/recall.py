@@ -140,11 +140,11 @@ async def _referenced_text(turn: Turn, ctx: PipelineContext, memory: DialogueMem
     if sequence is None or not refers_to_earlier(turn.content):
         return []
     repository = MessageRepository(ctx.session, ctx.conversation.organization_id)
-    content = await repository.content_at(ctx.conversation.id, sequence)
-    if content is None:
+    message = await repository.at_sequence(ctx.conversation.id, sequence)
+    if message is None:
         return []
     turn.referenced_sequence = sequence
-    return [content]
+    return [message.content]
 
 
 def _working_text(
