@@ -211,3 +211,11 @@ def test_sentiment_declining_needs_a_steady_fall_into_negative() -> None:
     assert not sentiment_declining([-0.5, -0.2, -0.6])  # not steady
     assert not sentiment_declining([0.6, 0.4, 0.2])  # still positive
     assert not sentiment_declining([-0.5])
+
+
+def test_spiralling_needs_a_steady_fall_ending_strongly_negative() -> None:
+    from sfagent.pipeline.policy import spiralling
+
+    assert spiralling([-0.2, -0.5, -0.8])
+    assert not spiralling([-0.2, -0.3, -0.5])  # declining, but not that low yet
+    assert not spiralling([-0.8, -0.5, -0.9])  # not steady

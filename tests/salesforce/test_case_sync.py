@@ -365,3 +365,37 @@ async def test_polling_a_tenant_without_a_connection_calls_nothing(
         == 0
     )
     assert standin.requests_seen == []
+
+
+async def test_a_worker_killed_mid_delivery_leaves_exactly_one_case(
+    harness: Harness, tenant: TenantHandle, standin: CaseStandIn
+) -> None:
+    await connect(harness, tenant)
+    conversation = await escalate(harness, tenant)
+    original = standin._comment
+
+    def killed(fields: dict[str, Any]) -> tuple[int, Any]:
+        # The process dies here, after the Case exists: nothing of the worker's own
+        # bookkeeping runs (a BaseException, like a kill, escapes its error handling).
+        raise KeyboardInterrupt
+
+    standin._comment = killed  # type: ignore[method-assign]
+    worker = Worker(harness, standin)
+    with pytest.raises(KeyboardInterrupt):
+        await worker.worker.run_once()
+    [job] = await worker.jobs(tenant)
+    assert job.status == JobStatus.RUNNING.value, "the dead worker still holds the lease"
+    assert len(standin.cases) == 1
+
+    standin._comment = original  # type: ignore[method-assign]
+    async with harness.app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(OutboxJob)
+            .where(OutboxJob.id == job.id)
+            .values(locked_until=utcnow() - timedelta(seconds=1))  # the lease ran out
+        )
+    await Worker(harness, standin).drain()  # a new worker process
+    case = standin.case_by_external_id(conversation)
+    assert case is not None and len(standin.cases) == 1
+    assert len(standin.comments_on(case["Id"])) == 1
+    assert (await worker.jobs(tenant))[0].status == JobStatus.DONE.value

@@ -33,6 +33,8 @@ MAX_FAILED_FIXES = 2
 SHORT_ANSWER_WORDS = 12
 # Sentiment falling by this much over the last turns, from the first to the last, is a decline.
 SENTIMENT_DECLINE = 0.3
+# A declining trajectory that ends this low hands the conversation to a person.
+SPIRAL_SENTIMENT = -0.6
 TRAJECTORY_TURNS = 3
 CLARIFYING_QUESTION = (
     "I can only help with Salesforce questions. Which part of Salesforce is this about, "
@@ -302,6 +304,12 @@ def emotional_strategy(turn: Turn) -> EmotionalStrategy:
     if emotion == "joy" and sentiment > 0.3:
         return EmotionalStrategy.REINFORCING
     return EmotionalStrategy.PROFESSIONAL
+
+
+def spiralling(history: list[float]) -> bool:
+    """Each of the last turns more upset than the one before, ending strongly negative:
+    another automated answer would make it worse."""
+    return sentiment_declining(history) and history[-1] <= SPIRAL_SENTIMENT
 
 
 def sentiment_declining(history: list[float]) -> bool:

@@ -176,6 +176,9 @@ async def decide(turn: Turn, ctx: PipelineContext) -> None:
     topic = turn.memory.topic if turn.memory is not None else None
     if await _ruled(turn, ctx, topic) or _handed_off(turn):
         return
+    if turn.memory is not None and policy.spiralling(turn.memory.sentiments):
+        _escalate(turn, "the conversation is not going well: each message is more upset")
+        return
     if turn.confirmation is Confirmation.WORKED and not _new_problem(turn):
         turn.action = Action.CONFIRM
         turn.decision_reason = "the user confirmed the fix worked"

@@ -120,6 +120,11 @@
   $("claim").addEventListener("click", function () { act("/claim", {}, "Claimed."); });
   $("resolve").addEventListener("click", function () { act("/resolve", {}, "Resolved."); });
   $("return").addEventListener("click", function () { act("/return", {}, "Handed back to the assistant."); });
+  $("transfer").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var queue = $("transfer-queue").value.trim();
+    if (queue) act("/transfer", { queue: queue }, "Transferred to " + queue + ".");
+  });
   $("reply").addEventListener("submit", function (event) {
     event.preventDefault();
     var text = $("reply-text").value;
