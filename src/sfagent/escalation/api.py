@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.conversations.api import conversation_out
 from sfagent.conversations.schemas import ConversationOut, MessageOut
@@ -19,6 +20,7 @@ from sfagent.escalation.schemas import (
     EscalationOut,
     TransferIn,
 )
+from sfagent.tenancy.context import Tenant
 from sfagent.tenancy.dependencies import EscalationsRead, EscalationsWrite
 
 router = APIRouter(prefix="/api/v1/escalations", tags=["escalations"])
@@ -89,8 +91,7 @@ async def resolve(
     body: DeskReasonIn | None = None,
 ) -> ConversationOut:
     """Solved: the conversation is resolved with it."""
-    reason = body.reason if body is not None else None
-    return conversation_out(await desk.resolve(session, tenant, escalation_id, reason))
+    return await _finish(session, tenant, escalation_id, "resolve", body)
 
 
 @router.post("/{escalation_id}/return", response_model=ConversationOut)
@@ -101,5 +102,11 @@ async def hand_back(
     body: DeskReasonIn | None = None,
 ) -> ConversationOut:
     """Hand the conversation back to the assistant."""
+    return await _finish(session, tenant, escalation_id, "return", body)
+
+
+async def _finish(
+    session: AsyncSession, tenant: Tenant, escalation_id: str, how: str, body: DeskReasonIn | None
+) -> ConversationOut:
     reason = body.reason if body is not None else None
-    return conversation_out(await desk.hand_back(session, tenant, escalation_id, reason))
+    return conversation_out(await desk.finish(session, tenant, escalation_id, how, reason))

@@ -127,46 +127,35 @@ async def transfer(
     return escalation
 
 
-async def resolve(
-    session: AsyncSession, tenant: Tenant, escalation_id: str, reason: str | None
+# What ending an escalation does to its conversation, and the reason recorded by default.
+ENDINGS = {
+    "resolve": (ConversationStatus.RESOLVED, "resolved by a person"),
+    "return": (ConversationStatus.ACTIVE, "handed back to the assistant"),
+}
+
+
+async def finish(
+    session: AsyncSession, tenant: Tenant, escalation_id: str, how: str, reason: str | None
 ) -> ConversationView:
-    """Solved by a person: the conversation is resolved and the escalation with it."""
+    """`resolve`: solved by a person, the conversation is resolved with it. `return`: the
+    assistant takes the conversation again (the escalation is marked returned). Live
+    clients learn of it after the commit, through the outbox."""
+    target, default_reason = ENDINGS[how]
     escalation = await _active(session, tenant, escalation_id)
     view = await change_status(
         session,
         tenant=tenant,
         conversation_id=escalation.conversation_id,
-        target=ConversationStatus.RESOLVED,
-        reason=reason or "resolved by a person",
+        target=target,
+        reason=reason or default_reason,
     )
-    await _announce_status(session, tenant, escalation.conversation_id)
-    return view
-
-
-async def hand_back(
-    session: AsyncSession, tenant: Tenant, escalation_id: str, reason: str | None
-) -> ConversationView:
-    """The assistant takes the conversation again (the escalation is marked returned)."""
-    escalation = await _active(session, tenant, escalation_id)
-    view = await change_status(
-        session,
-        tenant=tenant,
-        conversation_id=escalation.conversation_id,
-        target=ConversationStatus.ACTIVE,
-        reason=reason or "handed back to the assistant",
-    )
-    await _announce_status(session, tenant, escalation.conversation_id)
-    return view
-
-
-async def _announce_status(session: AsyncSession, tenant: Tenant, conversation_id: str) -> None:
-    """Live clients learn of the change (after the commit, through the outbox)."""
     await enqueue(
         session,
         name=MESSAGE_POSTED_JOB,
-        payload={"conversation_id": conversation_id, "role": None, "internal": False},
+        payload={"conversation_id": escalation.conversation_id, "role": None, "internal": False},
         organization_id=tenant.organization_id,
     )
+    return view
 
 
 async def _active(session: AsyncSession, tenant: Tenant, escalation_id: str) -> Escalation:
