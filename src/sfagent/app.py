@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tenancy_api.router)
     app.include_router(conversations_api.router)
     app.include_router(conversations_api.messages_router)
+    app.include_router(conversations_api.attachments_router)
     app.include_router(conversations_live.router)
     app.include_router(analysis_api.router)
     app.include_router(kb_api.router)

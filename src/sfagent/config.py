@@ -194,6 +194,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     smtp_sender: str = "sfagent@localhost"
+    # Screenshots a customer may attach (PNG, JPEG, GIF, WebP), bytes each; the request body
+    # cap (SFAGENT_MAX_BODY_BYTES) applies too.
+    attachment_max_bytes: int = Field(default=1_000_000, gt=0)
     # Salesforce Case sync: after REQUEST_LIMIT_EXCEEDED, how long an organization's syncs wait.
     salesforce_limit_cooldown_seconds: float = Field(default=900.0, gt=0)
     # How often closed Cases are read back to resolve their conversations.

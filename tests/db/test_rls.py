@@ -43,6 +43,7 @@ TENANT_TABLES = (
     "escalations",
     "salesforce_connections",
     "salesforce_case_links",
+    "attachments",
 )
 # Tables with an organization_id that are deliberately read across tenants: credentials
 # are looked up before the tenant is known, and workers claim jobs of every tenant.
@@ -150,6 +151,12 @@ INSERTS = {
         " VALUES (:id, :org, :conversation_id, '500000000000001', 0, now(), now())"
         " ON CONFLICT DO NOTHING"  # one link per conversation, as above
     ),
+    "attachments": (
+        "INSERT INTO attachments (id, organization_id, conversation_id, filename, content_type,"
+        " size, data, uploaded_by, created_at)"
+        " VALUES (:id, :org, :conversation_id, 'x.png', 'image/png', 1, '\\x00'::bytea,"
+        " 'mallory', now())"
+    ),
 }
 
 
@@ -183,6 +190,12 @@ async def seed(harness: Harness) -> Seeded:
         headers=tenant.headers,
     )
     assert posted.status_code == 200, posted.text
+    attached = await harness.client.post(
+        f"{CONVERSATIONS}/{conversation_id}/attachments",
+        files={"file": ("shot.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, "image/png")},
+        headers=tenant.headers,
+    )
+    assert attached.status_code == 201, attached.text
     escalated = await harness.say(tenant, "I want to talk to a real person")  # an escalation
     assert escalated["requires_escalation"] is True
     article = {"slug": "seeded", "title": "Seeded", "body": "Seeded.", "category": "other"}

@@ -32,6 +32,10 @@ CHROMIUM_ARGS = [
 ]
 WAIT_MS = 60_000  # a bound on waiting for the page (the pipeline, the outbox), not a speed test
 PASSWORD = "correct horse battery staple"
+TINY_PNG = bytes.fromhex(  # a 1x1 red pixel
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082"
+)
 LOG = (
     "59.0 APEX_CODE,FINEST\n"
     "12:00:01.001 (5000123)|EXECUTION_STARTED\n"
@@ -123,6 +127,8 @@ def test_customer_and_agent_in_the_browser(
     )
     log_file = tmp_path / "nightly.log"
     log_file.write_text(LOG)
+    screenshot_file = tmp_path / "error.png"
+    screenshot_file.write_bytes(TINY_PNG)
 
     customer = browser.new_context(viewport={"width": 1024, "height": 800}).new_page()
     customer.set_default_timeout(WAIT_MS)
@@ -142,10 +148,13 @@ def test_customer_and_agent_in_the_browser(
     log.locator(".sfa-assistant").nth(2).get_by_role("button", name="This reply helped").click()
     log.locator(".sfa-feedback", has_text="Thanks for the feedback").wait_for()
     assert customer.locator(".sfa-code").count() >= 1, "the pasted log renders as code"
+    customer.set_input_files("#sfa-file", str(screenshot_file))
+    log.locator(".sfa-user", has_text="Screenshot attached: error.png").wait_for()
+    log.locator(".sfa-assistant").nth(3).wait_for()
     customer.fill("#sfa-input", "I want to talk to a person please")
     customer.keyboard.press("Enter")
-    log.locator(".sfa-assistant").nth(3).wait_for()
-    assert "person" in log.locator(".sfa-assistant").nth(3).inner_text()
+    log.locator(".sfa-assistant").nth(4).wait_for()
+    assert "person" in log.locator(".sfa-assistant").nth(4).inner_text()
     assert serious_violations(customer) == []
     screenshot(customer, "widget.png")
 
@@ -158,6 +167,8 @@ def test_customer_and_agent_in_the_browser(
     agent.fill("#password", PASSWORD)
     agent.click("#login button[type=submit]")
     agent.locator("[data-escalation]").first.click()
+    agent.get_by_role("button", name="Show screenshot").click()
+    agent.locator("img.shot").wait_for()
     agent.click("#claim")
     agent.locator("#desk-status", has_text="Claimed").wait_for()
     agent.fill("#reply-text", "Hi Jane, Sam here. I am looking at your SOQL limit now.")

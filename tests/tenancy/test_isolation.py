@@ -36,6 +36,8 @@ class ConversationRoute:
     method: str
     path: str  # FastAPI's path format, with {conversation_id}
     body: dict[str, Any] | None = None
+    files: dict[str, Any] | None = None  # a multipart upload instead of a JSON body
+    ok_status: int = 200
 
     @property
     def label(self) -> str:
@@ -52,10 +54,12 @@ class ConversationRoute:
             self.method,
             self.path.format(conversation_id=conversation_id),
             json=self.body,
+            files=self.files,
             headers={**headers, **(extra_headers or {})},
         )
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 # Every route that takes a conversation id. Add a new route here (with a valid body) and
 # all the isolation tests below cover it; test_route_table_covers_every_conversation_route
 # fails until it is added.
@@ -73,6 +77,12 @@ CONVERSATION_ROUTES = (
     ),
     ConversationRoute("POST", "/api/v1/conversations/{conversation_id}/close", {"reason": "done"}),
     ConversationRoute("POST", "/api/v1/conversations/{conversation_id}/rating", {"score": 4}),
+    ConversationRoute(
+        "POST",
+        "/api/v1/conversations/{conversation_id}/attachments",
+        files={"file": ("shot.png", PNG, "image/png")},
+        ok_status=201,
+    ),
 )
 WRITE_ROUTES = tuple(route for route in CONVERSATION_ROUTES if route.method != "GET")
 
@@ -250,7 +260,7 @@ async def test_other_tenant_conversation_is_not_found(
     assert await snapshot(harness, tenant_a, theirs["id"]) == before
     # The same credential works on its own conversation: the 404 is isolation, not breakage.
     own = await create_as(harness, headers)
-    assert (await route.call(harness.client, own["id"], headers)).status_code == 200
+    assert (await route.call(harness.client, own["id"], headers)).status_code == route.ok_status
 
 
 @pytest.mark.parametrize("route", route_params(WRITE_ROUTES))
@@ -262,7 +272,7 @@ async def test_idempotency_key_never_replays_other_tenant_response(
     theirs = await harness.create_conversation(tenant_a)
     key = {"Idempotency-Key": "shared-key-1"}
     first = await route.call(harness.client, theirs["id"], tenant_a.headers, key)
-    assert first.status_code == 200, first.text
+    assert first.status_code == route.ok_status, first.text
     after_owner = await snapshot(harness, tenant_a, theirs["id"])
 
     replay = await route.call(harness.client, theirs["id"], tenant_b.headers, key)
@@ -458,7 +468,7 @@ async def test_other_end_user_conversation_is_not_found(
     await assert_looks_missing(harness, route, response, theirs["id"], alice)
     assert await snapshot(harness, tenant, theirs["id"]) == before
     own = await create_as(harness, alice)
-    assert (await route.call(harness.client, own["id"], alice)).status_code == 200
+    assert (await route.call(harness.client, own["id"], alice)).status_code == route.ok_status
 
 
 async def test_end_user_create_ignores_payload_user_id(

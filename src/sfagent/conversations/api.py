@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
 
-from sfagent.conversations import service
+from sfagent.conversations import attachments, service
 from sfagent.conversations.lifecycle import ConversationStatus
 from sfagent.conversations.schemas import (
+    AttachmentOut,
     Channel,
     Citation,
     ConversationCreate,
@@ -29,13 +32,15 @@ from sfagent.conversations.schemas import (
 )
 from sfagent.conversations.tasks import conversation_channel
 from sfagent.db.session import SessionDep
+from sfagent.errors import ValidationFailed
 from sfagent.idempotency.dependencies import IdempotencyDep
 from sfagent.pipeline.dialogue import DialogueState
 from sfagent.pipeline.turn import Turn
-from sfagent.tenancy.dependencies import ConversationsRead, ConversationsWrite
+from sfagent.tenancy.dependencies import ConversationsRead, ConversationsWrite, SettingsDep
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 messages_router = APIRouter(prefix="/api/v1/messages", tags=["conversations"])
+attachments_router = APIRouter(prefix="/api/v1/attachments", tags=["conversations"])
 ConversationId = Annotated[str, "conversation id"]
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)]
 Cursor = Annotated[str | None, Query(max_length=500)]
@@ -172,6 +177,84 @@ async def post_message(
         return message_response(turn, conversation_id, state)
 
     return await idempotency.run(tenant, produce)
+
+
+_ATTACHMENT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/{conversation_id}/attachments",
+    status_code=201,
+    response_model=AttachmentOut,
+    openapi_extra=_ATTACHMENT_BODY,
+)
+async def attach_screenshot(
+    conversation_id: ConversationId,
+    request: Request,
+    tenant: ConversationsWrite,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> AttachmentOut:
+    """A screenshot (PNG, JPEG, GIF or WebP, multipart field `file`); 413 over the size
+    limit, 415 for anything else."""
+    upload = await _uploaded_file(request)
+    stored = await attachments.attach(
+        session,
+        tenant=tenant,
+        conversation_id=conversation_id,
+        filename=upload.filename,
+        data=await upload.read(settings.attachment_max_bytes + 1),
+        max_bytes=settings.attachment_max_bytes,
+    )
+    return AttachmentOut(
+        id=stored.id,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        url=f"/api/v1/attachments/{stored.id}",
+    )
+
+
+async def _uploaded_file(request: Request) -> UploadFile:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "multipart/form-data":
+        raise ValidationFailed("file", "send the screenshot as multipart/form-data field `file`")
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ValidationFailed("file", "send the screenshot as multipart/form-data field `file`")
+    return upload
+
+
+@attachments_router.get("/{attachment_id}")
+async def read_attachment(
+    attachment_id: str, tenant: ConversationsRead, session: SessionDep
+) -> Response:
+    """The screenshot's bytes, served so a browser shows it and runs nothing."""
+    stored = await attachments.read(session, tenant=tenant, attachment_id=attachment_id)
+    return Response(
+        stored.data,
+        media_type=stored.content_type,
+        headers={
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(stored.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, max-age=300",
+        },
+    )
 
 
 @router.post("/{conversation_id}/rating", response_model=ConversationOut)

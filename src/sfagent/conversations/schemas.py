@@ -37,6 +37,14 @@ class MessageCreate(InputModel):
     content: str = Field(min_length=1, max_length=CONTENT_CEILING)
 
 
+class AttachmentOut(BaseModel):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    url: str = Field(description="Where to read it back (same credentials)")
+
+
 class RatingIn(InputModel):
     score: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
 

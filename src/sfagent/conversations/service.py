@@ -101,7 +101,8 @@ async def _end_user_scope(session: AsyncSession, tenant: Tenant) -> str | None:
     return end_user.id if end_user else "-"
 
 
-async def _repository(session: AsyncSession, tenant: Tenant) -> ConversationRepository:
+async def visible_conversations(session: AsyncSession, tenant: Tenant) -> ConversationRepository:
+    """The conversations the caller may see: its organization's, or an end user's own."""
     return ConversationRepository(
         session, tenant.organization_id, end_user_id=await _end_user_scope(session, tenant)
     )
@@ -179,7 +180,7 @@ async def get_conversation(
     session: AsyncSession, *, tenant: Tenant, conversation_id: str
 ) -> ConversationView:
     """One conversation of the tenant (and of the end user, for end-user callers)."""
-    repository = await _repository(session, tenant)
+    repository = await visible_conversations(session, tenant)
     conversation = await repository.get(conversation_id)
     if conversation is None:
         raise ConversationNotFound(conversation_id)
@@ -201,7 +202,7 @@ async def list_conversations(
 ) -> Page[ConversationView]:
     """Newest first, keyset-paginated; filters by status, channel and end user."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    repository = await _repository(session, tenant)
+    repository = await visible_conversations(session, tenant)
     end_user_id: str | None = None
     if user_id:
         end_user = await EndUserRepository(session, tenant.organization_id).find_by_external_id(
@@ -241,7 +242,7 @@ async def post_message(
     llm: LlmRuntime | None = None,
 ) -> tuple[Turn, ConversationStatus]:
     """Run the user's message through the pipeline; return the turn and the new state."""
-    repository = await _repository(session, tenant)
+    repository = await visible_conversations(session, tenant)
     conversation = await repository.get(conversation_id, for_update=True)
     if conversation is None:
         raise ConversationNotFound(conversation_id)
@@ -271,7 +272,7 @@ async def list_messages(
 ) -> Page[Message]:
     """Messages oldest first, keyset-paginated by sequence."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    if await (await _repository(session, tenant)).get(conversation_id) is None:
+    if await (await visible_conversations(session, tenant)).get(conversation_id) is None:
         raise ConversationNotFound(conversation_id)
     after_sequence = decode_sequence_cursor(cursor) if cursor else 0
     rows = list(
@@ -297,7 +298,7 @@ async def rate_conversation(
     session: AsyncSession, *, tenant: Tenant, conversation_id: str, score: int
 ) -> ConversationView:
     """Store the customer's 1-5 rating (the last one given counts)."""
-    repository = await _repository(session, tenant)
+    repository = await visible_conversations(session, tenant)
     conversation = await repository.get(conversation_id, for_update=True)
     if conversation is None:
         raise ConversationNotFound(conversation_id)
@@ -317,7 +318,7 @@ async def reply_feedback(
     # The caller must see the conversation (an end user only their own).
     if (
         reply is None
-        or await (await _repository(session, tenant)).get(reply.conversation_id) is None
+        or await (await visible_conversations(session, tenant)).get(reply.conversation_id) is None
     ):
         raise NotFound(f"message {message_id} not found")
     conversation_id = reply.conversation_id
@@ -337,7 +338,7 @@ async def get_dialogue(
     session: AsyncSession, *, tenant: Tenant, conversation_id: str
 ) -> DialogueView:
     """The conversation's dialogue memory and every dialogue move, oldest first."""
-    repository = await _repository(session, tenant)
+    repository = await visible_conversations(session, tenant)
     conversation = await repository.get(conversation_id)
     if conversation is None:
         raise ConversationNotFound(conversation_id)
@@ -356,7 +357,7 @@ async def change_status(
     reason: str | None,
 ) -> ConversationView:
     """Resolve or close on the caller's request; 409 when the lifecycle forbids it."""
-    repository = await _repository(session, tenant)
+    repository = await visible_conversations(session, tenant)
     conversation = await repository.get(conversation_id, for_update=True)
     if conversation is None:
         raise ConversationNotFound(conversation_id)

@@ -2,6 +2,7 @@
 
 from sfagent.admin_rules.models import BusinessRule, BusinessRuleVersion
 from sfagent.conversations.models import (
+    Attachment,
     Conversation,
     ConversationEvent,
     DialogueTransition,
@@ -20,6 +21,7 @@ from sfagent.tenancy.models import ApiKey, EndUser, Organization, StaffUser
 
 __all__ = [
     "ApiKey",
+    "Attachment",
     "AuditEntry",
     "Base",
     "BusinessRule",

@@ -95,8 +95,30 @@
     var box = el("article", undefined, "msg " + message.role);
     box.appendChild(el("h3", who + " · #" + message.sequence));
     box.appendChild(render(message.content));
+    var attached = /\(attachment ([0-9a-f-]{36})\)/.exec(message.content);
+    if (attached) box.appendChild(screenshotButton(attached[1]));
     $("messages").appendChild(box);
     $("messages").scrollTop = $("messages").scrollHeight;
+  }
+
+  function screenshotButton(id) {
+    var button = el("button", "Show screenshot");
+    button.type = "button";
+    button.addEventListener("click", function () {
+      fetch("/api/v1/attachments/" + id, { headers: { Authorization: "Bearer " + state.token } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.blob();
+        })
+        .then(function (blob) {
+          var image = document.createElement("img");
+          image.src = URL.createObjectURL(blob);
+          image.alt = "Screenshot attached by the customer";
+          image.className = "shot";
+          button.replaceWith(image);
+        }, function (error) { say(error.message); });
+    });
+    return button;
   }
 
   function listen(conversation) {

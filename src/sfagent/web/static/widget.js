@@ -10,6 +10,7 @@
 
   var UPLOAD_LIMIT = 100 * 1024; // bytes of code or log pasted from a file
   var TEXT_FILE = /\.(txt|log|cls|trigger|apex|json|xml|csv|js|html|soql|sql|md)$/i;
+  var IMAGE_FILE = /\.(png|jpe?g|gif|webp)$/i;
   var CSAT_PHRASE = "from 1 (poor) to 5 (excellent)";
 
   // ---- safe Markdown -----------------------------------------------------------------
@@ -221,6 +222,22 @@
     });
   }
 
+  function uploadScreenshot(chosen) {
+    var body = new FormData();
+    body.append("file", chosen, chosen.name);
+    status.textContent = "Uploading " + chosen.name + "…";
+    fetch(origin + "/api/v1/conversations/" + state.conversation + "/attachments", {
+      method: "POST", headers: { "Authorization": "Bearer " + token }, body: body,
+    }).then(function (response) {
+      return response.json().then(function (stored) {
+        if (!response.ok) throw new Error(stored.error || ("HTTP " + response.status));
+        status.textContent = "";
+        var note = input.value.trim() ? input.value.trim() + "\n\n" : "";
+        if (submit(note + "Screenshot attached: " + stored.filename + " (attachment " + stored.id + ")")) input.value = "";
+      });
+    }).catch(showError);
+  }
+
   function submit(content) {
     if (!content.trim() || !state.socket || state.socket.readyState !== WebSocket.OPEN) return false;
     state.socket.send(JSON.stringify({ type: "message", content: content }));
@@ -238,7 +255,8 @@
     var chosen = file.files && file.files[0];
     file.value = "";
     if (!chosen) return;
-    if (!TEXT_FILE.test(chosen.name)) { showError("Screenshots cannot be uploaded yet: paste the error text instead."); return; }
+    if (IMAGE_FILE.test(chosen.name)) { uploadScreenshot(chosen); return; }
+    if (!TEXT_FILE.test(chosen.name)) { showError("Attach a screenshot (PNG, JPEG, GIF, WebP) or a code or log file."); return; }
     if (chosen.size > UPLOAD_LIMIT) { showError(chosen.name + " is larger than 100 KB: attach the part around the error."); return; }
     chosen.text().then(function (text) {
       var note = input.value.trim() ? input.value.trim() + "\n\n" : "";
