@@ -167,6 +167,9 @@ def test_customer_and_agent_in_the_browser(
     agent.fill("#password", PASSWORD)
     agent.click("#login button[type=submit]")
     agent.locator("[data-escalation]").first.click()
+    analysis = agent.locator(".msg.user .analysis").first
+    analysis.wait_for()
+    assert "intent" in analysis.inner_text() and "answer" in analysis.inner_text()
     agent.get_by_role("button", name="Show screenshot").click()
     agent.locator("img.shot").wait_for()
     agent.click("#claim")

@@ -95,10 +95,26 @@
     var box = el("article", undefined, "msg " + message.role);
     box.appendChild(el("h3", who + " · #" + message.sequence));
     box.appendChild(render(message.content));
+    if (message.role === "user" && message.analysis) box.appendChild(analysisLine(message));
     var attached = /\(attachment ([0-9a-f-]{36})\)/.exec(message.content);
     if (attached) box.appendChild(screenshotButton(attached[1]));
     $("messages").appendChild(box);
     $("messages").scrollTop = $("messages").scrollHeight;
+  }
+
+  function analysisLine(message) {
+    // What the assistant understood and decided, for the person taking over.
+    var analysis = message.analysis;
+    var nlu = analysis.nlu || {};
+    var parts = [];
+    if (message.intent) parts.push("intent " + message.intent + " (" + Math.round((message.confidence || 0) * 100) + "%)");
+    if (nlu.category && nlu.category.category) parts.push("category " + nlu.category.category);
+    if (message.sentiment !== null && message.sentiment !== undefined) parts.push("sentiment " + message.sentiment.toFixed(2));
+    if (message.emotion) parts.push(message.emotion);
+    if (analysis.action) parts.push(analysis.action + ": " + (analysis.decision_reason || ""));
+    var diagnostics = (analysis.diagnostics || [])[0];
+    if (diagnostics && diagnostics.causes && diagnostics.causes.length) parts.push("diagnosis " + diagnostics.causes[0].title);
+    return el("p", "Analysis · " + parts.join(" · "), "analysis");
   }
 
   function screenshotButton(id) {
