@@ -57,6 +57,7 @@ from sfagent.pipeline.nlu_runtime import NluRuntime
 from sfagent.salesforce import api as salesforce_api
 from sfagent.salesforce.status_sync import pull_case_updates_everywhere
 from sfagent.salesforce.tasks import HANDLERS as SALESFORCE_JOBS
+from sfagent.security import api as audit_api
 from sfagent.security.ratelimit import RateLimiter
 from sfagent.tenancy import api as tenancy_api
 from sfagent.tenancy.usage import KeyUsageRecorder
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications_api.router)
     app.include_router(escalation_api.router)
     app.include_router(salesforce_api.router)
+    app.include_router(audit_api.router)
     app.include_router(web_pages.router)
     app.mount("/static", web_pages.static_files(), name="static")
     return app

@@ -36,10 +36,12 @@ from sfagent.observability.logging import configure_logging
 from sfagent.outbox import admin as outbox_admin
 from sfagent.outbox.models import JobStatus
 from sfagent.pipeline.eval_cli import answers_command, conversations_command
+from sfagent.security.audit_verify import ChainReport, verify_organization
 from sfagent.tenancy import service as tenancy
 from sfagent.tenancy.auth import issue_end_user_token
 from sfagent.tenancy.context import DEFAULT_API_KEY_SCOPES
 from sfagent.tenancy.models import StaffRole
+from sfagent.tenancy.repository import OrganizationRepository
 
 T = TypeVar("T")
 console = Console(soft_wrap=True)
@@ -57,6 +59,7 @@ staff_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="Issue tokens for testing.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Durable job queue.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 for sub, name in [
     (db_app, "db"),
     (tenant_app, "tenant"),
@@ -65,6 +68,7 @@ for sub, name in [
     (token_app, "token"),
     (config_app, "config"),
     (outbox_app, "outbox"),
+    (audit_app, "audit"),
     (analyze_app, "analyze"),
     (eval_app, "eval"),
     (nlu_app, "nlu"),
@@ -421,6 +425,39 @@ def config_show(as_json: JsonFlag = False) -> None:
     for name, value in sorted(shown.items()):
         table.add_row(f"SFAGENT_{name.upper()}", json.dumps(value, default=str))
     console.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    org: Annotated[
+        str | None, typer.Option(help="Organization slug or id; every one when omitted.")
+    ] = None,
+) -> None:
+    """Check each organization's audit chain; exit 1 naming the first edited, removed or
+    reordered entry."""
+    settings = _settings()
+    migrate.require_up_to_date(settings)
+
+    async def check(session: AsyncSession) -> list[tuple[str, ChainReport]]:
+        if org is not None:
+            organizations = [await tenancy.get_organization(session, org)]
+        else:
+            organizations = list(await OrganizationRepository(session).list_all())
+        return [
+            (organization.slug, await verify_organization(session, organization.id))
+            for organization in organizations
+        ]
+
+    broken = 0
+    for slug, report in _in_session(settings, check):
+        if report.intact:
+            console.print(f"{slug}: intact ({report.entries} entries)", highlight=False)
+        else:
+            broken += 1
+            assert report.problem is not None
+            err_console.print(f"{slug}: {report.problem.describe()}", highlight=False)
+    if broken:
+        raise typer.Exit(1)
 
 
 @outbox_app.command("list")

@@ -25,6 +25,7 @@ class Scope(enum.StrEnum):
     ESCALATIONS_WRITE = "escalations:write"
     INTEGRATIONS_READ = "integrations:read"
     INTEGRATIONS_WRITE = "integrations:write"
+    AUDIT_READ = "audit:read"
 
 
 class PrincipalKind(enum.StrEnum):

@@ -106,6 +106,7 @@ async def create_organization(
             Scope.ESCALATIONS_WRITE,
             Scope.INTEGRATIONS_READ,
             Scope.INTEGRATIONS_WRITE,
+            Scope.AUDIT_READ,
         ],
         actor=actor,
     )
