@@ -145,3 +145,12 @@ async def test_the_admin_endpoint_reads_and_checks_the_chain(
     assert actions.count("rules.rule.created") == 3
     verified = await harness.client.get("/api/v1/admin/audit/verify", headers=tenant.headers)
     assert verified.json() == {"intact": True, "entries": 5, "problem": None}
+
+
+async def test_an_out_of_range_cursor_is_422_not_a_server_error(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    response = await harness.client.get(
+        "/api/v1/admin/audit?after=88502595612725", headers=tenant.headers
+    )
+    assert response.status_code == 422

@@ -45,6 +45,7 @@ log = structlog.get_logger(__name__)
 # picked up by this periodic resync at the latest.
 RESYNC_SECONDS = 10.0
 REPLAY_PAGE = 100
+MAX_SEQUENCE = 2**31 - 1
 # Close codes: 4000 + the HTTP status the same failure gets over REST.
 CLOSE_BASE = 4000
 
@@ -65,7 +66,10 @@ async def live(
     except SfagentError as exc:
         await websocket.close(code=CLOSE_BASE + exc.status_code, reason=exc.message[:120])
         return
-    connection = LiveConnection(websocket, tenant, conversation_id, max(after, 0))
+    # Sequences are 32-bit: a larger `after` means "nothing yet", not a database error.
+    connection = LiveConnection(
+        websocket, tenant, conversation_id, min(max(after, 0), MAX_SEQUENCE)
+    )
     with contextlib.suppress(WebSocketDisconnect):
         await connection.run()
 

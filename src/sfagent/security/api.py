@@ -16,6 +16,7 @@ from sfagent.tenancy.dependencies import AuditRead
 
 router = APIRouter(prefix="/api/v1/admin/audit", tags=["audit"])
 MAX_PAGE = 500
+MAX_SEQUENCE = 2**31 - 1  # the column is a 32-bit integer
 
 
 class AuditEntryOut(BaseModel):
@@ -46,7 +47,7 @@ class ChainOut(BaseModel):
 async def list_entries(
     tenant: AuditRead,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQUENCE)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> AuditPage:
     """The organization's audit entries in order, from `after` (a sequence number)."""
