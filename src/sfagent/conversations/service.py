@@ -32,7 +32,7 @@ from sfagent.escalation.service import close_for_conversation
 from sfagent.kb.service import record_reply_feedback
 from sfagent.kb.store import KnowledgeStore
 from sfagent.llm_usage.runtime import LlmRuntime
-from sfagent.pipeline.dialogue import DialogueMemory, DialogueState
+from sfagent.pipeline.dialogue import DialogueMemory, DialogueState, memory_of
 from sfagent.pipeline.nlu_runtime import NluRuntime
 from sfagent.pipeline.runner import run_pipeline
 from sfagent.pipeline.turn import PipelineContext, Turn
@@ -342,8 +342,9 @@ async def get_dialogue(
     conversation = await repository.get(conversation_id)
     if conversation is None:
         raise ConversationNotFound(conversation_id)
-    memory = DialogueMemory.from_json(conversation.dialogue, context=conversation.context or {})
-    memory.state = DialogueState(conversation.dialogue_state)
+    memory = memory_of(
+        conversation.dialogue, conversation.context or {}, conversation.dialogue_state
+    )
     transitions = await repository.dialogue_transitions(conversation_id)
     return DialogueView(memory, conversation.csat_score, transitions)
 

@@ -178,6 +178,16 @@ class DialogueMemory:
         return cls(**known)
 
 
+def memory_of(
+    dialogue: dict[str, Any] | None, context: dict[str, Any], state: str
+) -> DialogueMemory:
+    """A conversation's memory, its state taken from the state column: people move that
+    too (resolve, hand back, the idle sweeper), the stored memory only on a turn."""
+    memory = DialogueMemory.from_json(dialogue, context=context)
+    memory.state = DialogueState(state)
+    return memory
+
+
 def seed_slots(context: dict[str, Any]) -> dict[str, str]:
     """Conversation slots from the context given at creation (org id, API version...)."""
     slots: dict[str, str] = {}

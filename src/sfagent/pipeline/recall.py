@@ -26,6 +26,7 @@ from sfagent.pipeline.dialogue import (
     DialogueMemory,
     DialogueState,
     Topic,
+    memory_of,
 )
 from sfagent.pipeline.turn import PipelineContext, Turn
 from sfagent.responder import composer_phrases as phrases
@@ -41,9 +42,9 @@ WORKING_TEXT_CHARS = 20_000
 async def recall(turn: Turn, ctx: PipelineContext) -> None:
     """Place the message in the conversation's memory; set the text the later stages read."""
     conversation = ctx.conversation
-    memory = DialogueMemory.from_json(conversation.dialogue, context=conversation.context or {})
-    # The column is the authority: people move it too (resolve, hand back, the sweeper).
-    memory.state = DialogueState(conversation.dialogue_state)
+    memory = memory_of(
+        conversation.dialogue, conversation.context or {}, conversation.dialogue_state
+    )
     turn.memory = memory
     memory.feel(turn.sentiment, turn.emotion)
     if memory.awaiting_csat:

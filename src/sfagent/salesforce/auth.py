@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import jwt
 import requests
+from simple_salesforce.api import Salesforce
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 # Salesforce accepts an assertion for at most 3 minutes after it is made.
@@ -54,6 +55,17 @@ def fetch_token(credentials: Credentials, http: requests.Session, *, timeout: fl
             f"Salesforce refused the {credentials.auth_flow} login: {error} ({description})"
         )
     return AccessToken(str(body["access_token"]), str(body["instance_url"]))
+
+
+def client_for(token: AccessToken, http: requests.Session, version: str) -> Salesforce:
+    """A client on an access token, never on a password: simple-salesforce cannot then
+    re-login and recurse on a persistent 401 (it raises SalesforceExpiredSession)."""
+    return Salesforce(
+        instance_url=token.instance_url,
+        session_id=token.access_token,
+        session=http,
+        version=version,
+    )
 
 
 def _grant(credentials: Credentials) -> dict[str, str]:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sfagent.db.base import utcnow
 from sfagent.errors import NotFound
 from sfagent.outbox.service import enqueue
+from sfagent.salesforce.auth import Credentials
 from sfagent.salesforce.models import SalesforceConnection
 from sfagent.salesforce.schemas import ConnectionIn
 from sfagent.security.audit import audit_change
@@ -30,6 +31,17 @@ async def get_connection(
         SalesforceConnection.organization_id == organization_id
     )
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+def credentials_of(connection: SalesforceConnection) -> Credentials:
+    return Credentials(
+        auth_flow=connection.auth_flow,
+        login_url=connection.login_url,
+        consumer_key=connection.consumer_key,
+        username=connection.username,
+        private_key=connection.private_key,
+        client_secret=connection.client_secret,
+    )
 
 
 async def require_connection(session: AsyncSession, tenant: Tenant) -> SalesforceConnection:

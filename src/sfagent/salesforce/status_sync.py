@@ -13,7 +13,6 @@ from typing import Any
 import anyio
 import requests
 import structlog
-from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,8 +23,8 @@ from sfagent.conversations.transitions import transition
 from sfagent.db.engine import bind_tenant
 from sfagent.escalation.models import EscalationStatus
 from sfagent.escalation.service import close_for_conversation
-from sfagent.salesforce.auth import Credentials, SalesforceAuthFailed, fetch_token
-from sfagent.salesforce.service import get_connection
+from sfagent.salesforce.auth import Credentials, SalesforceAuthFailed, client_for, fetch_token
+from sfagent.salesforce.service import credentials_of, get_connection
 from sfagent.tenancy.repository import OrganizationRepository
 
 log = structlog.get_logger(__name__)
@@ -55,14 +54,7 @@ async def pull_case_updates(
         connection = await get_connection(session, organization_id)
         if connection is None or not connection.enabled:
             return 0
-        credentials = Credentials(
-            auth_flow=connection.auth_flow,
-            login_url=connection.login_url,
-            consumer_key=connection.consumer_key,
-            username=connection.username,
-            private_key=connection.private_key,
-            client_secret=connection.client_secret,
-        )
+        credentials = credentials_of(connection)
         soql = changed_cases_query(connection.case_external_id_field, connection.cases_watermark)
         field, version = connection.case_external_id_field, connection.api_version
     try:
@@ -83,12 +75,7 @@ def _query(
     settings: Settings,
 ) -> list[dict[str, Any]]:
     token = fetch_token(credentials, http, timeout=settings.notification_timeout_seconds)
-    client = Salesforce(
-        instance_url=token.instance_url,
-        session_id=token.access_token,
-        session=http,
-        version=version,
-    )
+    client = client_for(token, http, version)
     return list(client.query(soql).get("records", []))
 
 

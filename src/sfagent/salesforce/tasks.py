@@ -26,7 +26,6 @@ from typing import Any, TypeVar
 import anyio
 import requests
 import structlog
-from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceExpiredSession
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +36,7 @@ from sfagent.db.engine import bind_tenant
 from sfagent.escalation.models import Escalation
 from sfagent.escalation.summary import HandoffSummary
 from sfagent.outbox.registry import JobContext, JobDeferred, JobHandler, PermanentJobError
-from sfagent.salesforce.auth import Credentials, SalesforceAuthFailed, fetch_token
+from sfagent.salesforce.auth import Credentials, SalesforceAuthFailed, client_for, fetch_token
 from sfagent.salesforce.cases import (
     CaseClient,
     Comment,
@@ -49,7 +48,7 @@ from sfagent.salesforce.cases import (
     transcript_comments,
 )
 from sfagent.salesforce.models import SalesforceCaseLink
-from sfagent.salesforce.service import CASE_SYNC_JOB, get_connection
+from sfagent.salesforce.service import CASE_SYNC_JOB, credentials_of, get_connection
 from sfagent.tenancy.models import EndUser
 
 log = structlog.get_logger(__name__)
@@ -168,12 +167,7 @@ class SalesforceCalls:
         token = await anyio.to_thread.run_sync(
             partial(fetch_token, self.snapshot.credentials, self.http, timeout=self.timeout)
         )
-        client = Salesforce(
-            instance_url=token.instance_url,
-            session_id=token.access_token,
-            session=self.http,
-            version=self.snapshot.api_version,
-        )
+        client = client_for(token, self.http, self.snapshot.api_version)
         self._cases = CaseClient(client, self.snapshot.external_id_field)
         return self._cases
 
@@ -194,14 +188,7 @@ async def _snapshot(
         lines = await _transcript(session, conversation_id, link.synced_sequence if link else 0)
         email = await _email(session, conversation)
         return CaseSnapshot(
-            credentials=Credentials(
-                auth_flow=connection.auth_flow,
-                login_url=connection.login_url,
-                consumer_key=connection.consumer_key,
-                username=connection.username,
-                private_key=connection.private_key,
-                client_secret=connection.client_secret,
-            ),
+            credentials=credentials_of(connection),
             api_version=connection.api_version,
             external_id_field=connection.case_external_id_field,
             fields=_fields(conversation, escalation, connection.case_origin, email),
