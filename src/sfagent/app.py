@@ -58,6 +58,7 @@ from sfagent.salesforce import api as salesforce_api
 from sfagent.salesforce.status_sync import pull_case_updates_everywhere
 from sfagent.salesforce.tasks import HANDLERS as SALESFORCE_JOBS
 from sfagent.security import api as audit_api
+from sfagent.security.crypto import KeyringError
 from sfagent.security.ratelimit import RateLimiter
 from sfagent.tenancy import api as tenancy_api
 from sfagent.tenancy.usage import KeyUsageRecorder
@@ -280,6 +281,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(
             503, "a backing service is unavailable; retry shortly", headers={"Retry-After": "5"}
         )
+
+    @app.exception_handler(KeyringError)
+    async def encryption_key_unavailable(_request: Request, exc: KeyringError) -> JSONResponse:
+        # Stored data this server cannot decrypt: a configuration problem, not the caller's.
+        log.error("encryption.key_unavailable", error=str(exc)[:300])
+        return _error(503, "stored data cannot be decrypted with the configured keys")
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

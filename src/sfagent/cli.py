@@ -37,6 +37,7 @@ from sfagent.outbox import admin as outbox_admin
 from sfagent.outbox.models import JobStatus
 from sfagent.pipeline.eval_cli import answers_command, conversations_command
 from sfagent.security.audit_verify import ChainReport, verify_organization
+from sfagent.security.cli import keys_app
 from sfagent.tenancy import service as tenancy
 from sfagent.tenancy.auth import issue_end_user_token
 from sfagent.tenancy.context import DEFAULT_API_KEY_SCOPES
@@ -69,6 +70,7 @@ for sub, name in [
     (config_app, "config"),
     (outbox_app, "outbox"),
     (audit_app, "audit"),
+    (keys_app, "keys"),
     (analyze_app, "analyze"),
     (eval_app, "eval"),
     (nlu_app, "nlu"),

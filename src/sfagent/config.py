@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sfagent.errors import ConfigurationError
+from sfagent.security.crypto import Keyring, KeyringError
 
 TierName = Literal["free", "standard", "enterprise"]
 
@@ -132,6 +133,12 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_prefix: str = "sfagent:"
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # Encryption at rest (AES-256-GCM) of message content, attachments, analyses, escalation
+    # summaries and stored credentials: comma-separated keys, "<id>:<base64 of 32 bytes>" or
+    # just the base64; the first encrypts, all decrypt (rotation). Unset: stored unencrypted.
+    encryption_key: SecretStr | None = None
+    # The same, one key per line, from a file a key manager (Vault agent, KMS sidecar) writes.
+    encryption_key_file: Path | None = None
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)
@@ -276,9 +283,18 @@ class Settings(BaseSettings):
             raise ValueError("SFAGENT_SECRET_KEY must be set in production")
         if len(secret) < 32:
             raise ValueError("SFAGENT_SECRET_KEY must be at least 32 characters")
+        self.keyring()  # a malformed key fails at start-up, naming what to fix
         if self.default_tier not in self.tiers:
             raise ValueError(f"SFAGENT_DEFAULT_TIER {self.default_tier!r} is not a known tier")
         return self
+
+    def keyring(self) -> Keyring | None:
+        """The encryption keys; None when none are configured."""
+        inline = self.encryption_key.get_secret_value() if self.encryption_key else None
+        try:
+            return Keyring.load(inline, self.encryption_key_file)
+        except KeyringError as error:
+            raise ValueError(f"SFAGENT_ENCRYPTION_KEY: {error}") from None
 
     @property
     def is_sqlite(self) -> bool:

@@ -12,6 +12,7 @@ from sfagent.cli import app as cli
 from sfagent.db.engine import bind_tenant
 from sfagent.security.audit_verify import verify_organization
 from sfagent.security.models import AuditEntry
+from sfagent.tenancy.models import Organization
 from tests.conftest import Harness, TenantHandle
 
 RULE = {
@@ -71,6 +72,72 @@ async def test_a_removed_entry_is_named(harness: Harness, tenant: TenantHandle) 
         ),
     )
     assert await _verify(harness, tenant) == "entry 2 is missing (the next entry found is 3)"
+
+
+async def test_removing_the_newest_entries_is_caught_by_the_sealed_head(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    await _write_a_few_entries(harness, tenant)  # entries 1-5
+    await _tamper(
+        harness,
+        tenant,
+        delete(AuditEntry).where(
+            AuditEntry.organization_id == tenant.organization_id, AuditEntry.sequence >= 4
+        ),
+    )
+    assert await _verify(harness, tenant) == (
+        "entry 4 is missing: the chain ends at entry 3 but its sealed head is entry 5 "
+        "(the newest entries were removed)"
+    )
+
+
+async def test_rewriting_the_head_without_the_servers_secret_is_caught(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    await _write_a_few_entries(harness, tenant)
+    async with harness.app.state.sessionmaker() as session:
+        await bind_tenant(session, tenant.organization_id)
+        third = (
+            await session.execute(
+                select(AuditEntry).where(
+                    AuditEntry.organization_id == tenant.organization_id,
+                    AuditEntry.sequence == 3,
+                )
+            )
+        ).scalar_one()
+    # Truncate to 3 entries and point the head at entry 3, as someone with database
+    # access but without SFAGENT_SECRET_KEY could.
+    await _tamper(
+        harness,
+        tenant,
+        delete(AuditEntry).where(
+            AuditEntry.organization_id == tenant.organization_id, AuditEntry.sequence > 3
+        ),
+    )
+    await _tamper(
+        harness,
+        tenant,
+        update(Organization)
+        .where(Organization.id == tenant.organization_id)
+        .values(audit_head_sequence=3, audit_head_hash=third.entry_hash),
+    )
+    problem = await _verify(harness, tenant)
+    assert problem is not None and problem.startswith("entry 3") and "seal" in problem
+
+
+async def test_an_entry_appended_outside_sfagent_is_caught(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    await _write_a_few_entries(harness, tenant)
+    await _tamper(
+        harness,
+        tenant,
+        update(Organization)
+        .where(Organization.id == tenant.organization_id)
+        .values(audit_head_sequence=Organization.audit_head_sequence - 1),
+    )
+    problem = await _verify(harness, tenant)
+    assert problem is not None and problem.startswith("entry 5") and "outside" in problem
 
 
 async def test_reordered_entries_are_caught(harness: Harness, tenant: TenantHandle) -> None:

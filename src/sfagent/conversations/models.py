@@ -10,14 +10,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sfagent.db.base import Base, IdPrimaryKey, Timestamps, utcnow
+from sfagent.db.encrypted import EncryptedBytes, EncryptedJSON, EncryptedText
 
 
 class Conversation(IdPrimaryKey, Timestamps, Base):
@@ -59,7 +58,7 @@ class Message(IdPrimaryKey, Base):
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     sequence: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(16))
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(EncryptedText("messages.content"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Analysis columns, filled by the pipeline stages that exist.
     intent: Mapped[str | None] = mapped_column(String(80))
@@ -70,7 +69,7 @@ class Message(IdPrimaryKey, Base):
     language: Mapped[str | None] = mapped_column(String(16))
     model_used: Mapped[str | None] = mapped_column(String(120))
     processing_time_ms: Mapped[float | None] = mapped_column(Float)
-    analysis: Mapped[dict[str, Any] | None]
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON("messages.analysis"))
 
 
 class ConversationEvent(IdPrimaryKey, Base):
@@ -105,7 +104,7 @@ class Attachment(IdPrimaryKey, Base):
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(EncryptedBytes("attachments.data"))
     uploaded_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

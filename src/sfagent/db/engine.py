@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session, SessionTransaction
 
 from sfagent.config import Settings
+from sfagent.db.encrypted import install_keyring
+from sfagent.security.audit_seal import install_seal_key, seal_key_for
 
 TENANT_INFO_KEY = "tenant_org_id"
 SET_TENANT_SQL = text("SELECT set_config('app.current_org_id', :org, true)")
@@ -23,8 +25,12 @@ SET_TENANT_SQL = text("SELECT set_config('app.current_org_id', :org, true)")
 def create_engine(settings: Settings) -> AsyncEngine:
     """An engine configured for the backend the settings name."""
     if settings.is_sqlite:
-        return _create_sqlite_engine(settings)
-    return _create_postgres_engine(settings)
+        engine = _create_sqlite_engine(settings)
+    else:
+        engine = _create_postgres_engine(settings)
+    install_keyring(engine, settings.keyring())
+    install_seal_key(engine, seal_key_for(settings.secret_key.get_secret_value()))
+    return engine
 
 
 def _create_sqlite_engine(settings: Settings) -> AsyncEngine:

@@ -16,7 +16,7 @@ from sfagent.llm_usage.models import LlmUsage
 from sfagent.notifications.models import NotificationChannel
 from sfagent.outbox.models import OutboxJob
 from sfagent.salesforce.models import SalesforceCaseLink, SalesforceConnection
-from sfagent.security.models import AuditEntry
+from sfagent.security.models import AuditEntry, PiiToken, SecurityEvent
 from sfagent.tenancy.models import ApiKey, EndUser, Organization, StaffUser
 
 __all__ = [
@@ -41,7 +41,9 @@ __all__ = [
     "NotificationChannel",
     "Organization",
     "OutboxJob",
+    "PiiToken",
     "SalesforceCaseLink",
     "SalesforceConnection",
+    "SecurityEvent",
     "StaffUser",
 ]

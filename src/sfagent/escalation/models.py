@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sfagent.db.base import Base, IdPrimaryKey, Timestamps
+from sfagent.db.encrypted import EncryptedJSON
 
 
 class EscalationStatus(enum.StrEnum):
@@ -38,5 +39,5 @@ class Escalation(IdPrimaryKey, Timestamps, Base):
     sla_due_at: Mapped[datetime]
     sla_breached_at: Mapped[datetime | None]
     assigned_to: Mapped[str | None] = mapped_column(String(120))
-    summary: Mapped[dict[str, Any]]
+    summary: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("escalations.summary"))
     closed_at: Mapped[datetime | None]

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sfagent.db.base import Base, IdPrimaryKey, utcnow
+from sfagent.db.encrypted import EncryptedJSON
 
 
 class IdempotencyRecord(IdPrimaryKey, Base):
@@ -24,6 +25,8 @@ class IdempotencyRecord(IdPrimaryKey, Base):
     path: Mapped[str] = mapped_column(String(500))
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
-    response_body: Mapped[dict[str, Any]]
+    response_body: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON("idempotency_records.response_body")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)

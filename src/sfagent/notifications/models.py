@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sfagent.db.base import Base, IdPrimaryKey, Timestamps
+from sfagent.db.encrypted import EncryptedText
 
 
 class NotificationChannel(IdPrimaryKey, Timestamps, Base):
@@ -20,7 +21,11 @@ class NotificationChannel(IdPrimaryKey, Timestamps, Base):
     )
     name: Mapped[str] = mapped_column(String(200))
     method: Mapped[str] = mapped_column(String(16))  # email | webhook | slack
-    target: Mapped[str] = mapped_column(String(2000))  # addresses, or the URL
-    secret: Mapped[str | None] = mapped_column(String(200))  # signs webhook bodies
+    target: Mapped[str] = mapped_column(
+        EncryptedText("notification_channels.target")
+    )  # addresses, or the URL
+    secret: Mapped[str | None] = mapped_column(
+        EncryptedText("notification_channels.secret")
+    )  # signs webhook bodies
     on_escalation: Mapped[bool] = mapped_column(Boolean, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)

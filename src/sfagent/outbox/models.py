@@ -10,6 +10,7 @@ from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sfagent.db.base import Base, IdPrimaryKey, Timestamps, utcnow
+from sfagent.db.encrypted import EncryptedJSON
 
 
 class JobStatus(enum.StrEnum):
@@ -27,7 +28,7 @@ class OutboxJob(IdPrimaryKey, Timestamps, Base):
     # tenants, and the payload holds ids only, never content.
     organization_id: Mapped[str | None] = mapped_column(String(36), index=True)
     name: Mapped[str] = mapped_column(String(120))
-    payload: Mapped[dict[str, Any]]
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("outbox_jobs.payload"))
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=8)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sfagent.db.base import Base, IdPrimaryKey, Timestamps
+from sfagent.db.encrypted import EncryptedText
 
 
 class SalesforceConnection(IdPrimaryKey, Timestamps, Base):
@@ -24,8 +25,12 @@ class SalesforceConnection(IdPrimaryKey, Timestamps, Base):
     consumer_key: Mapped[str] = mapped_column(String(300))
     username: Mapped[str | None] = mapped_column(String(300))  # jwt_bearer: the integration user
     # Secrets, never returned by the API. Stored as given until field encryption arrives.
-    private_key: Mapped[str | None] = mapped_column(Text)  # jwt_bearer: PEM
-    client_secret: Mapped[str | None] = mapped_column(String(300))  # client_credentials
+    private_key: Mapped[str | None] = mapped_column(
+        EncryptedText("salesforce_connections.private_key")
+    )  # jwt_bearer: PEM
+    client_secret: Mapped[str | None] = mapped_column(
+        EncryptedText("salesforce_connections.client_secret")
+    )  # client_credentials
     api_version: Mapped[str] = mapped_column(String(8), default="59.0")
     case_external_id_field: Mapped[str] = mapped_column(String(80))
     case_origin: Mapped[str] = mapped_column(String(40))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.db.base import utcnow
 from sfagent.db.engine import bind_tenant
+from sfagent.security.audit_seal import head_seal, seal_key_of
 from sfagent.security.models import AuditEntry
 from sfagent.tenancy.models import Organization
 
@@ -79,9 +80,11 @@ async def record_audit(
     # Audit rows are tenant rows: write them as that tenant (PostgreSQL row-level security).
     await bind_tenant(session, organization_id)
     # Lock the organization row so concurrent appends cannot take the same sequence.
-    await session.execute(
-        select(Organization.id).where(Organization.id == organization_id).with_for_update()
-    )
+    organization = (
+        await session.execute(
+            select(Organization).where(Organization.id == organization_id).with_for_update()
+        )
+    ).scalar_one()
     last = (
         await session.execute(
             select(AuditEntry)
@@ -114,5 +117,18 @@ async def record_audit(
         ),
     )
     session.add(entry)
+    _move_head(session, organization, entry)
     await session.flush()
     return entry
+
+
+def _move_head(session: AsyncSession, organization: Organization, entry: AuditEntry) -> None:
+    """Keep the newest entry's sequence and hash on the organization, sealed with a key the
+    database does not hold: deleting the newest entries leaves a head that points past the
+    chain's end, and rewriting the head needs the server's secret."""
+    organization.audit_head_sequence = entry.sequence
+    organization.audit_head_hash = entry.entry_hash
+    key = seal_key_of(session)
+    organization.audit_head_seal = (
+        head_seal(key, organization.id, entry.sequence, entry.entry_hash) if key else None
+    )

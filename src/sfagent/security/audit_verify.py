@@ -1,6 +1,7 @@
 """Checking an organization's audit chain: every entry in sequence from 1, each naming the
 hash of the one before it, each hash matching its content. An edited entry changes its
-hash; a removed or reordered one breaks the sequence or the link."""
+hash; a removed or reordered one breaks the sequence or the link. Removing the newest
+entries leaves an intact but shorter chain: the organization's sealed head catches that."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.db.engine import bind_tenant
 from sfagent.security.audit import GENESIS_HASH, entry_hash
+from sfagent.security.audit_seal import head_seal, seal_key_of
 from sfagent.security.models import AuditEntry
+from sfagent.tenancy.models import Organization
 
 BATCH = 1000
 
@@ -45,6 +48,35 @@ class ChainChecker:
         self.expected = 1
         self.previous = GENESIS_HASH
         self.problem: ChainProblem | None = None
+
+    def check_head(self, organization: Organization, key: bytes | None) -> None:
+        """Compare the chain's end with the head sealed when the last entry was written."""
+        if self.problem is not None or organization.audit_head_sequence is None:
+            return  # no head yet: the chain predates sealing, the next entry records one
+        last = self.expected - 1
+        head = organization.audit_head_sequence
+        if head > last:
+            self.problem = ChainProblem(
+                last + 1,
+                None,
+                f"is missing: the chain ends at entry {last} but its sealed head is entry {head} "
+                "(the newest entries were removed)",
+            )
+        elif head < last:
+            self.problem = ChainProblem(
+                head + 1, None, "was added after the sealed head (written outside sfagent)"
+            )
+        elif organization.audit_head_hash != self.previous:
+            self.problem = ChainProblem(last, None, "does not match the sealed head")
+        elif key is not None and organization.audit_head_seal != head_seal(
+            key, organization.id, head, self.previous
+        ):
+            self.problem = ChainProblem(
+                last,
+                None,
+                "is the head, but its seal does not match (the head was rewritten, or "
+                "SFAGENT_SECRET_KEY changed since it was sealed)",
+            )
 
     def check(self, entry: AuditEntry) -> None:
         if self.problem is not None:
@@ -88,9 +120,18 @@ def check_chain(entries: Iterable[AuditEntry]) -> ChainReport:
 
 
 async def verify_organization(session: AsyncSession, organization_id: str) -> ChainReport:
-    """Walk the organization's whole chain in batches."""
+    """Walk the organization's whole chain in batches, then check its sealed head."""
     await bind_tenant(session, organization_id)
-    checker, count, after = ChainChecker(), 0, 0
+    checker = ChainChecker()
+    count = await _walk(session, organization_id, checker)
+    organization = await session.get(Organization, organization_id)
+    if organization is not None:
+        checker.check_head(organization, seal_key_of(session))
+    return ChainReport(count, checker.problem)
+
+
+async def _walk(session: AsyncSession, organization_id: str, checker: ChainChecker) -> int:
+    count, after = 0, 0
     while True:
         statement = (
             select(AuditEntry)
@@ -103,5 +144,5 @@ async def verify_organization(session: AsyncSession, organization_id: str) -> Ch
             checker.check(entry)
         count += len(batch)
         if len(batch) < BATCH or checker.problem is not None:
-            return ChainReport(count, checker.problem)
+            return count
         after = batch[-1].sequence

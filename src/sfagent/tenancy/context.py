@@ -26,6 +26,12 @@ class Scope(enum.StrEnum):
     INTEGRATIONS_READ = "integrations:read"
     INTEGRATIONS_WRITE = "integrations:write"
     AUDIT_READ = "audit:read"
+    # GDPR/CCPA: export and erase an end user's data, run the retention purge.
+    PRIVACY_MANAGE = "privacy:manage"
+    # See the original of a value the guard tokenized (an email, a phone number).
+    PII_REVEAL = "pii:reveal"
+    # The tenant's PII policy and compliance profile.
+    SECURITY_WRITE = "security:write"
 
 
 class PrincipalKind(enum.StrEnum):

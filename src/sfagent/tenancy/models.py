@@ -35,6 +35,14 @@ class Organization(IdPrimaryKey, Timestamps, Base):
     inactivity_timeout_minutes: Mapped[int | None] = mapped_column(Integer)
     # When the tenant's people work (rules.business_hours.BusinessHours); NULL: not set.
     business_hours: Mapped[dict[str, Any] | None]
+    # What the guard does with each kind of personal data and secret, and the compliance
+    # profile (security.pii.PiiPolicy.to_dict()); NULL: the defaults.
+    pii_policy: Mapped[dict[str, Any] | None]
+    # The audit chain's head, kept apart from the chain and sealed with the server's secret,
+    # so that removing the newest entries is detected (security.audit).
+    audit_head_sequence: Mapped[int | None] = mapped_column(Integer)
+    audit_head_hash: Mapped[str | None] = mapped_column(String(64))
+    audit_head_seal: Mapped[str | None] = mapped_column(String(64))
     # Signs end-user JWTs for the chat widget; the tenant's own backend holds a copy.
     end_user_jwt_secret: Mapped[str] = mapped_column(String(128))
     end_user_jwt_issuer: Mapped[str] = mapped_column(String(200))

@@ -107,6 +107,8 @@ async def create_organization(
             Scope.INTEGRATIONS_READ,
             Scope.INTEGRATIONS_WRITE,
             Scope.AUDIT_READ,
+            Scope.PRIVACY_MANAGE,
+            Scope.SECURITY_WRITE,
         ],
         actor=actor,
     )
