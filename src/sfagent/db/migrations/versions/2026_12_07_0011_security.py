@@ -7,6 +7,7 @@ Create Date: 2026-12-07 08:00:00
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -60,7 +61,7 @@ def downgrade() -> None:
     _narrow_encrypted_columns()
 
 
-def _json() -> sa.types.TypeEngine[object]:
+def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
 
 
