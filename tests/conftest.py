@@ -56,7 +56,15 @@ class Stack:
     settings: Settings
 
     def app_settings(self, **overrides: Any) -> Settings:
-        base = {"worker_enabled": False, "log_json": True, "log_level": "WARNING"}
+        base = {
+            "worker_enabled": False,
+            "log_json": True,
+            "log_level": "WARNING",
+            # Every test signs in from one address, and many fail on purpose; the lockout
+            # tests set their own thresholds.
+            "auth_failures_per_address": 1_000_000,
+            "auth_failures_per_credential": 1_000_000,
+        }
         return self.settings.model_copy(update={**base, **overrides})
 
 

@@ -59,6 +59,7 @@ from sfagent.salesforce.status_sync import pull_case_updates_everywhere
 from sfagent.salesforce.tasks import HANDLERS as SALESFORCE_JOBS
 from sfagent.security import api as audit_api
 from sfagent.security.crypto import KeyringError
+from sfagent.security.lockout import AuthLockout, LockoutPolicy
 from sfagent.security.ratelimit import RateLimiter
 from sfagent.tenancy import api as tenancy_api
 from sfagent.tenancy.usage import KeyUsageRecorder
@@ -130,6 +131,16 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
         disabled=settings.rate_limit_disabled,
     )
     state.key_usage = KeyUsageRecorder(state.sessionmaker)
+    state.auth_lockout = AuthLockout(
+        backplane,
+        LockoutPolicy(
+            failures_per_address=settings.auth_failures_per_address,
+            failures_per_credential=settings.auth_failures_per_credential,
+            window_seconds=settings.auth_failure_window_seconds,
+            lockout_seconds=settings.auth_lockout_seconds,
+            disabled=settings.auth_lockout_disabled,
+        ),
+    )
     # Engines that load models (NLU, embeddings) register here for /ready.
     state.loaded_models = set()
     state.nlu = NluRuntime(settings) if settings.nlu_enabled else None

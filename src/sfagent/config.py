@@ -151,6 +151,13 @@ class Settings(BaseSettings):
 
     rate_limit_disabled: bool = False
     auth_ip_requests_per_minute: int = Field(default=30, gt=0)
+    # Failed sign-ins (bad API key, token or password) within the window lock the address,
+    # or the credential tried, out for auth_lockout_seconds; a correct secret waits too.
+    auth_lockout_disabled: bool = False
+    auth_failures_per_address: int = Field(default=50, gt=0)
+    auth_failures_per_credential: int = Field(default=10, gt=0)
+    auth_failure_window_seconds: int = Field(default=300, gt=0)
+    auth_lockout_seconds: int = Field(default=900, gt=0)
     rate_limit_window_seconds: int = Field(default=60, gt=0)
     default_tier: TierName = "free"
     tiers: dict[str, TierLimits] = Field(default_factory=_default_tiers)

@@ -46,6 +46,16 @@ class Unauthorized(SfagentError):
         super().__init__(message, **kwargs)
 
 
+class CredentialRejected(Unauthorized):
+    """A credential that names a real key or account failed: worth an audit entry in the
+    organization it belongs to (an unknown one has no organization to tell)."""
+
+    def __init__(self, message: str, *, organization_id: str, actor: str) -> None:
+        super().__init__(message)
+        self.organization_id = organization_id
+        self.actor = actor
+
+
 class Forbidden(SfagentError):
     status_code = 403
 

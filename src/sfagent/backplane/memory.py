@@ -15,6 +15,7 @@ class MemoryBackplane:
     def __init__(self) -> None:
         self._counters: dict[str, tuple[int, int]] = {}
         self._subscribers: dict[str, set[asyncio.Queue[str]]] = defaultdict(set)
+        self._locks: dict[str, float] = {}
 
     async def hit(self, key: str, window_seconds: int, now: float) -> WindowCount:
         index, reset_at = window_bounds(window_seconds, now)
@@ -27,6 +28,16 @@ class MemoryBackplane:
 
     def _forget_old_windows(self, current: int) -> None:
         self._counters = {k: v for k, v in self._counters.items() if v[0] >= current}
+
+    async def lock_out(self, key: str, seconds: int, now: float) -> float:
+        if len(self._locks) > 100_000:
+            self._locks = {k: until for k, until in self._locks.items() if until > now}
+        self._locks[key] = now + seconds
+        return self._locks[key]
+
+    async def locked_until(self, key: str, now: float) -> float | None:
+        until = self._locks.get(key)
+        return until if until is not None and until > now else None
 
     async def publish(self, channel: str, message: str) -> None:
         for queue in list(self._subscribers.get(channel, ())):
@@ -46,3 +57,4 @@ class MemoryBackplane:
 
     async def close(self) -> None:
         self._counters.clear()
+        self._locks.clear()

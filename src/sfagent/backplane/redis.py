@@ -38,6 +38,18 @@ class RedisBackplane:
         count = await self._hit(keys=[redis_key], args=[window_seconds + 1])
         return WindowCount(count=int(count), reset_at=reset_at)
 
+    async def lock_out(self, key: str, seconds: int, now: float) -> float:
+        until = now + seconds
+        await self._redis.set(f"{self._prefix}lock:{key}", str(until), ex=seconds)
+        return until
+
+    async def locked_until(self, key: str, now: float) -> float | None:
+        value = await self._redis.get(f"{self._prefix}lock:{key}")
+        if value is None:
+            return None
+        until = float(value)
+        return until if until > now else None
+
     async def publish(self, channel: str, message: str) -> None:
         await self._redis.publish(f"{self._prefix}ch:{channel}", message)
 

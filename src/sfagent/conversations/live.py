@@ -36,7 +36,11 @@ from sfagent.db.engine import bind_tenant
 from sfagent.db.pagination import encode_cursor
 from sfagent.errors import SfagentError, ValidationFailed
 from sfagent.tenancy.context import Scope, Tenant
-from sfagent.tenancy.dependencies import authenticate_credentials, require_scope
+from sfagent.tenancy.dependencies import (
+    authenticate_credentials,
+    client_address,
+    require_scope,
+)
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 log = structlog.get_logger(__name__)
@@ -86,6 +90,7 @@ async def _authenticate(websocket: WebSocket, access_token: str | None) -> Tenan
             state.settings,
             api_key=websocket.headers.get("x-api-key"),
             authorization=authorization,
+            address=client_address(websocket),
         )
     require_scope(tenant, Scope.CONVERSATIONS_READ)
     return tenant

@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse
 from sfagent.db.session import SessionDep
 from sfagent.errors import RateLimited
 from sfagent.idempotency.dependencies import IdempotencyDep
+from sfagent.security.lockout import Attempt, credential_label
 from sfagent.security.ratelimit import Bucket
 from sfagent.tenancy import service
 from sfagent.tenancy.auth import login_staff
-from sfagent.tenancy.dependencies import KeysManage, SettingsDep, TenantRead
+from sfagent.tenancy.dependencies import KeysManage, SettingsDep, TenantRead, client_address
 from sfagent.tenancy.models import ApiKey
 from sfagent.tenancy.schemas import (
     AccessToken,
@@ -26,6 +27,7 @@ from sfagent.tenancy.schemas import (
     StaffLogin,
     WhoAmI,
 )
+from sfagent.tenancy.signin_guard import guarded_sign_in
 
 router = APIRouter(prefix="/api/v1", tags=["tenancy"])
 KeyId = Annotated[str, Path(max_length=64)]
@@ -105,12 +107,21 @@ async def staff_login(
 ) -> AccessToken:
     """Exchange a staff email and password for a bearer token (public, throttled per IP)."""
     await _throttle_login(request, settings.auth_ip_requests_per_minute)
-    token, expires_in = await login_staff(
+    attempt = Attempt(
+        client_address(request),
+        credential_label(login=f"{body.organization}/{body.email}"),
+    )
+    token, expires_in = await guarded_sign_in(
+        request.app.state,
         session,
-        organization=body.organization,
-        email=body.email,
-        password=body.password,
-        settings=settings,
+        attempt,
+        lambda: login_staff(
+            session,
+            organization=body.organization,
+            email=body.email,
+            password=body.password,
+            settings=settings,
+        ),
     )
     return AccessToken(access_token=token, expires_in=expires_in)
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.config import Settings
 from sfagent.db.base import utcnow
-from sfagent.errors import Unauthorized
+from sfagent.errors import CredentialRejected, Unauthorized
 from sfagent.security.audit import record_audit
 from sfagent.tenancy import tokens
 from sfagent.tenancy.context import (
@@ -51,13 +51,20 @@ async def authenticate_api_key(
     if prefix is None:
         raise Unauthorized("malformed API key: expected the form sfa_<12 hex>_<secret>")
     found = await ApiKeyRepository(session).find_with_organization(prefix)
-    if found is None or not api_key_matches(secret, found[0].key_hash):
+    if found is None:
         raise Unauthorized("invalid API key")
     api_key, organization = found
+    actor = f"api_key:{api_key.prefix}"
+    if not api_key_matches(secret, api_key.key_hash):
+        raise CredentialRejected("invalid API key", organization_id=organization.id, actor=actor)
     if api_key.revoked_at is not None:
-        raise Unauthorized("API key has been revoked")
+        raise CredentialRejected(
+            "API key has been revoked", organization_id=organization.id, actor=actor
+        )
     if api_key.expires_at is not None and api_key.expires_at <= utcnow():
-        raise Unauthorized("API key has expired")
+        raise CredentialRejected(
+            "API key has expired", organization_id=organization.id, actor=actor
+        )
     if not organization.is_active:
         raise Unauthorized(ORGANIZATION_UNAVAILABLE)
     principal = Principal(
@@ -125,8 +132,10 @@ async def login_staff(
     if org is None or not org.is_active:
         raise failure
     staff = await StaffRepository(session, org.id).find_by_email(email)
-    if staff is None or not staff.is_active or not verify_password(password, staff.password_hash):
-        raise failure
+    if staff is None or not staff.is_active:
+        raise CredentialRejected(failure.message, organization_id=org.id, actor="staff:unknown")
+    if not verify_password(password, staff.password_hash):
+        raise CredentialRejected(failure.message, organization_id=org.id, actor=f"staff:{staff.id}")
     staff.last_login_at = utcnow()
     await record_audit(
         session, organization_id=org.id, actor=f"staff:{staff.id}", action="staff.login"

@@ -9,13 +9,16 @@ import structlog
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from sfagent.config import Settings
 from sfagent.db.engine import bind_tenant
 from sfagent.db.session import SessionDep
 from sfagent.errors import Forbidden, Unauthorized
+from sfagent.security.lockout import Attempt, credential_label
 from sfagent.tenancy.auth import authenticate_api_key, authenticate_bearer
 from sfagent.tenancy.context import Scope, Tenant
+from sfagent.tenancy.signin_guard import guarded_sign_in
 
 
 def get_settings(request: Request) -> Settings:
@@ -50,6 +53,7 @@ async def authenticate(
         settings,
         api_key=request.headers.get("x-api-key"),
         authorization=request.headers.get("authorization"),
+        address=client_address(request),
     )
     await bind_tenant(session, tenant.organization_id)
     structlog.contextvars.bind_contextvars(org_id=tenant.organization_id)
@@ -64,9 +68,32 @@ async def authenticate_credentials(
     *,
     api_key: str | None,
     authorization: str | None,
+    address: str,
 ) -> Tenant:
-    """The Tenant an API key or an `Authorization: Bearer` value belongs to (401 otherwise).
-    Shared by HTTP requests and WebSocket connections."""
+    """The Tenant an API key or an `Authorization: Bearer` value belongs to (401 otherwise;
+    429 while the address or the key is locked out after failures). Shared by HTTP requests
+    and WebSocket connections."""
+    attempt = Attempt(address, credential_label(api_key=api_key))
+    return await guarded_sign_in(
+        app.state,
+        session,
+        attempt,
+        lambda: _authenticate(app, session, settings, api_key=api_key, authorization=authorization),
+    )
+
+
+def client_address(connection: HTTPConnection) -> str:
+    return connection.client.host if connection.client else "unknown"
+
+
+async def _authenticate(
+    app: Any,
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    api_key: str | None,
+    authorization: str | None,
+) -> Tenant:
     if api_key:
         tenant, key = await authenticate_api_key(session, secret=api_key.strip(), settings=settings)
         app.state.key_usage.note(key.id)
