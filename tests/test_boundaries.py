@@ -10,7 +10,26 @@ import pytest
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "sfagent"
 # Engines: plain libraries, importable from the CLI or a notebook without a web or DB stack.
 ENGINE_PACKAGES = ["nlu", "diagnostics", "knowledge", "responder", "rules"]
-ENGINE_MODULES = ["security/ratelimit.py", "backplane/base.py", "backplane/memory.py"]
+ENGINE_MODULES = [
+    "security/ratelimit.py",
+    "security/lockout.py",
+    "security/crypto.py",
+    "security/pii.py",
+    "security/pii_patterns.py",
+    "security/pii_secrets.py",
+    "security/pii_eval.py",
+    "security/abuse/__init__.py",
+    "security/abuse/rule.py",
+    "security/abuse/matching.py",
+    "security/abuse/rules_sql.py",
+    "security/abuse/rules_script.py",
+    "security/abuse/rules_command.py",
+    "security/abuse/rules_prompt.py",
+    "security/abuse/scanner.py",
+    "security/abuse/neutralise.py",
+    "backplane/base.py",
+    "backplane/memory.py",
+]
 WEB = {"fastapi", "starlette"}
 DATABASE = {"sqlalchemy", "alembic", "asyncpg", "aiosqlite"}
 
@@ -65,5 +84,5 @@ def test_every_stage_is_listed_in_order() -> None:
         "record",
     ]
     names = [name for name, _ in STAGES]
-    assert names == [name for name in order if name in names]
+    assert names == order
     assert names[0] == "ingest" and names[-1] == "record"
