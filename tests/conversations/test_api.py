@@ -37,6 +37,7 @@ async def test_posted_message_gets_honest_handoff_reply_and_is_stored(
     assert reply["diagnostics"] is None
     assert set(reply["stage_timings_ms"]) == {
         "ingest",
+        "guard",
         "understand",
         "diagnose",
         "recall",

@@ -20,6 +20,7 @@ from sfagent.db.engine import SET_TENANT_SQL, bind_tenant, create_engine
 from sfagent.llm_usage.meter import DatabaseUsageMeter
 from sfagent.responder.llm import Cost
 from sfagent.salesforce.models import SalesforceCaseLink
+from sfagent.security.models import PiiToken
 from tests.conftest import Harness, Stack, TenantHandle
 
 CONVERSATIONS = "/api/v1/conversations"
@@ -44,6 +45,8 @@ TENANT_TABLES = (
     "salesforce_connections",
     "salesforce_case_links",
     "attachments",
+    "pii_tokens",
+    "security_events",
 )
 # Tables with an organization_id that are deliberately read across tenants: credentials
 # are looked up before the tenant is known, and workers claim jobs of every tenant.
@@ -77,7 +80,7 @@ INSERTS = {
     "idempotency_records": (
         "INSERT INTO idempotency_records (id, organization_id, principal_id, key, method, path,"
         " request_hash, status_code, response_body, created_at, expires_at)"
-        " VALUES (:id, :org, 'mallory', :id, 'POST', '/x', repeat('0', 64), 200, '{}'::jsonb,"
+        " VALUES (:id, :org, 'mallory', :id, 'POST', '/x', repeat('0', 64), 200, '{}',"
         " now(), now())"
     ),
     "kb_articles": (
@@ -157,6 +160,14 @@ INSERTS = {
         " VALUES (:id, :org, :conversation_id, 'x.png', 'image/png', 1, '\\x00'::bytea,"
         " 'mallory', now())"
     ),
+    "pii_tokens": (
+        "INSERT INTO pii_tokens (id, organization_id, token, pii_type, value, created_at)"
+        " VALUES (:id, :org, :id, 'email', 'planted@example.com', now())"
+    ),
+    "security_events": (
+        "INSERT INTO security_events (id, organization_id, kind, rule, excerpt, actor,"
+        " created_at) VALUES (:id, :org, 'sql_injection', 'planted', 'x', 'mallory', now())"
+    ),
 }
 
 
@@ -196,6 +207,8 @@ async def seed(harness: Harness) -> Seeded:
         headers=tenant.headers,
     )
     assert attached.status_code == 201, attached.text
+    attacked = await harness.say(tenant, "admin' OR '1'='1' -- why does login fail")
+    assert attacked["id"]  # a security event
     escalated = await harness.say(tenant, "I want to talk to a real person")  # an escalation
     assert escalated["requires_escalation"] is True
     article = {"slug": "seeded", "title": "Seeded", "body": "Seeded.", "category": "other"}
@@ -239,6 +252,15 @@ async def seed(harness: Harness) -> Seeded:
         business_rule_id = (
             await session.execute(text("SELECT id FROM business_rules WHERE rule_id = 'SEEDED'"))
         ).scalar_one()
+        # A vault entry needs encryption at rest, which this harness does not configure.
+        session.add(
+            PiiToken(
+                organization_id=tenant.organization_id,
+                token=f"[EMAIL:tok_{uuid.uuid4().hex[:16]}]",
+                pii_type="email",
+                value="seeded@example.com",
+            )
+        )
         # A Case link is written by the sync job; seeded directly, as that job would.
         session.add(
             SalesforceCaseLink(

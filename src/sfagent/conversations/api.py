@@ -36,6 +36,7 @@ from sfagent.errors import ValidationFailed
 from sfagent.idempotency.dependencies import IdempotencyDep
 from sfagent.pipeline.dialogue import DialogueState
 from sfagent.pipeline.turn import Turn
+from sfagent.security.access_log import note_staff_access
 from sfagent.tenancy.dependencies import ConversationsRead, ConversationsWrite, SettingsDep
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -143,9 +144,16 @@ async def list_conversations(
 
 @router.get("/{conversation_id}", response_model=ConversationOut)
 async def get_conversation(
-    conversation_id: ConversationId, tenant: ConversationsRead, session: SessionDep
+    conversation_id: ConversationId,
+    tenant: ConversationsRead,
+    session: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
 ) -> ConversationOut:
     view = await service.get_conversation(session, tenant=tenant, conversation_id=conversation_id)
+    await note_staff_access(
+        request.app.state, background, tenant, f"conversation:{conversation_id}"
+    )
     return conversation_out(view)
 
 
@@ -284,11 +292,16 @@ async def list_messages(
     conversation_id: ConversationId,
     tenant: ConversationsRead,
     session: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> MessagePage:
     page = await service.list_messages(
         session, tenant=tenant, conversation_id=conversation_id, cursor=cursor, limit=limit
+    )
+    await note_staff_access(
+        request.app.state, background, tenant, f"conversation:{conversation_id}"
     )
     return MessagePage(
         items=[MessageOut.model_validate(m) for m in page.items], next_cursor=page.next_cursor

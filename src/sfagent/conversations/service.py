@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,8 @@ from sfagent.pipeline.dialogue import DialogueMemory, DialogueState, memory_of
 from sfagent.pipeline.nlu_runtime import NluRuntime
 from sfagent.pipeline.runner import run_pipeline
 from sfagent.pipeline.turn import PipelineContext, Turn
+from sfagent.security.audit import record_audit
+from sfagent.security.pii_service import protect_document, protect_text
 from sfagent.tenancy.context import Tenant
 from sfagent.tenancy.models import EndUser
 from sfagent.tenancy.repository import EndUserRepository
@@ -46,6 +48,7 @@ GREETING = (
     "Apex code, SOQL queries or debug logs."
 )
 MAX_PAGE_SIZE = 100
+SUBJECT_MAX_CHARS = 300  # the column's width; redaction markers may lengthen a subject
 T = TypeVar("T")
 
 
@@ -136,6 +139,11 @@ async def create_conversation(
     if tenant.is_end_user:
         user_id = tenant.principal.external_user_id
     end_user = await _ensure_end_user(session, tenant, user_id) if user_id else None
+    # What the customer's app sends is guarded like a message before it is stored.
+    if subject:
+        protected = await protect_text(session, tenant.organization_id, subject)
+        subject = protected.text[:SUBJECT_MAX_CHARS]
+    context = await protect_document(session, tenant.organization_id, context)
     now = utcnow()
     conversation = Conversation(
         organization_id=tenant.organization_id,
@@ -417,11 +425,34 @@ async def abandon_idle_conversations(
     return len(changed)
 
 
+RETENTION_PURGE_ACTION = "privacy.retention_purge"
+RETENTION_ACTOR = "system:retention"
+
+
 async def delete_expired_conversations(
-    session: AsyncSession, *, organization_id: str, retention: timedelta
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    retention: timedelta,
+    actor: str = RETENTION_ACTOR,
+    now: datetime | None = None,
 ) -> int:
-    """Delete the organization's finished conversations older than its retention period."""
+    """Delete the organization's finished conversations older than its retention period;
+    audit the purge when it deleted anything."""
+    cutoff = (now or utcnow()) - retention
     repository = ConversationRepository(session, organization_id)
-    return await repository.delete_finished_before(
-        statuses=sorted(FINISHED_STATUSES), before=utcnow() - retention
+    deleted = await repository.delete_finished_before(
+        statuses=sorted(FINISHED_STATUSES), before=cutoff
     )
+    if deleted:
+        # Deletion is what retention promises customers: the audit log is the proof it ran.
+        details = {"deleted": deleted, "cutoff": cutoff.isoformat(), "days": retention.days}
+        await record_audit(
+            session,
+            organization_id=organization_id,
+            actor=actor,
+            action=RETENTION_PURGE_ACTION,
+            target="conversations",
+            details=details,
+        )
+    return deleted

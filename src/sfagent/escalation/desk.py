@@ -19,6 +19,7 @@ from sfagent.escalation.service import get_escalation
 from sfagent.outbox.service import enqueue
 from sfagent.salesforce.service import enqueue_case_sync
 from sfagent.security.audit import audit_change
+from sfagent.security.pii_service import protect_text
 from sfagent.tenancy.context import Tenant
 
 AGENT_ROLE = "agent"
@@ -66,12 +67,14 @@ async def post_message(
     )
     assert conversation is not None  # the escalation's foreign key holds it
     now = utcnow()
+    # A person's reply is stored under the same policy as the customer's words.
+    protected = await protect_text(session, tenant.organization_id, content)
     message = Message(
         organization_id=tenant.organization_id,
         conversation_id=conversation.id,
         sequence=conversation.message_count + 1,
         role=STAFF_NOTE_ROLE if internal else AGENT_ROLE,
-        content=content,
+        content=protected.text,
         model_used=tenant.principal.label,
         created_at=now,
     )

@@ -6,6 +6,36 @@ import logging
 import sys
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
+
+from sfagent.security.pii import redact
+
+# Fields sfagent itself fills with identifiers and numbers: not worth scanning.
+_TRUSTED_FIELDS = frozenset(
+    {
+        "event",
+        "level",
+        "timestamp",
+        "request_id",
+        "org_id",
+        "method",
+        "route",
+        "status",
+        "duration_ms",
+        "database",
+        "backplane",
+        "logger",
+    }
+)
+
+
+def redact_values(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+    """Logs never carry message content, but an error text or a URL might quote some: any
+    personal data or secret in a logged string is redacted before it is written."""
+    for key, value in event.items():
+        if key not in _TRUSTED_FIELDS and isinstance(value, str) and len(value) >= 6:
+            event[key] = redact(value)
+    return event
 
 
 def _stderr_logger(*_args: object) -> structlog.PrintLogger:
@@ -19,6 +49,7 @@ def configure_logging(*, level: str, json: bool) -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
+        redact_values,
     ]
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()

@@ -32,6 +32,12 @@ STAGE_LATENCY = Histogram(
     buckets=_LATENCY_BUCKETS,
 )
 OUTBOX_JOBS = Counter("sfagent_outbox_jobs_total", "Outbox jobs run", ["name", "outcome"])
+PII_REPLACED = Counter(
+    "sfagent_pii_replaced_total", "Personal data and secrets the guard replaced", ["type", "action"]
+)
+SECURITY_EVENTS = Counter(
+    "sfagent_security_events_total", "Attack patterns seen in messages", ["kind"]
+)
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sfagent.conversations.repository import MessageRepository
 from sfagent.pipeline.turn import PipelineContext, Turn
+from sfagent.security.abuse import neutralise_prompt_injection
 
 if TYPE_CHECKING:
     from sfagent.llm_usage.runtime import LlmRuntime
@@ -24,7 +25,7 @@ async def llm_answer(turn: Turn, ctx: PipelineContext, llm: LlmRuntime) -> None:
     assert turn.reply is not None
     result = await llm.answer(
         tenant_id=ctx.conversation.organization_id,
-        question=turn.content,
+        question=turn.llm_text or turn.content,
         sources=_sources(turn),
         diagnostics=_diagnostics(turn),
         history=await _history(ctx),
@@ -65,4 +66,13 @@ def _diagnostics(turn: Turn) -> list[tuple[str, str, tuple[str, ...]]]:
 async def _history(ctx: PipelineContext) -> list[tuple[str, str]]:
     repository = MessageRepository(ctx.session, ctx.conversation.organization_id)
     messages = await repository.recent(ctx.conversation.id, limit=HISTORY_MESSAGES)
-    return [(message.role, message.content) for message in messages]
+    # Stored messages are redacted already; an injection in an earlier one is removed too.
+    return [
+        (
+            message.role,
+            neutralise_prompt_injection(message.content)
+            if message.role == "user"
+            else message.content,
+        )
+        for message in messages
+    ]

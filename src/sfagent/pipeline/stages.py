@@ -32,6 +32,7 @@ from sfagent.pipeline.confirmation import Confirmation
 from sfagent.pipeline.context_stack import slot_values
 from sfagent.pipeline.dialogue import DialogueState, Topic
 from sfagent.pipeline.dialogue_turn import cause_key, remember_outcome, turn_moves
+from sfagent.pipeline.guard import guard
 from sfagent.pipeline.handoff import next_step, open_for, plan_for
 from sfagent.pipeline.llm_answer import llm_answer
 from sfagent.pipeline.multi_intent import answer_each, problem_parts
@@ -51,6 +52,7 @@ from sfagent.responder.small_talk import small_talk_reply
 from sfagent.salesforce.service import enqueue_case_sync
 
 if TYPE_CHECKING:
+    from sfagent.llm_usage.runtime import LlmRuntime
     from sfagent.nlu.understand import Understanding
 
 Stage = Callable[[Turn, PipelineContext], Awaitable[None]]
@@ -335,7 +337,7 @@ async def respond(turn: Turn, ctx: PipelineContext) -> None:
         turn.model_used = "diagnostics" if turn.diagnosis and turn.diagnosis.primary else "composer"
         turn.suggested_actions = ["confirm_fixed", "still_failing", "talk_to_person"]
         if ctx.llm is not None:
-            await llm_answer(turn, ctx, ctx.llm)
+            await _ask_llm(turn, ctx, ctx.llm)
         return
     if turn.action is Action.CLARIFY:
         _use(turn, compose_reply(_reply_request(turn, _question(turn))))
@@ -350,6 +352,14 @@ async def respond(turn: Turn, ctx: PipelineContext) -> None:
     _use(turn, compose_reply(_reply_request(turn, decision)))
     turn.model_used = "composer"
     turn.suggested_actions = ["add_details", "close_conversation"]
+
+
+async def _ask_llm(turn: Turn, ctx: PipelineContext, llm: LlmRuntime) -> None:
+    if turn.privacy is not None and not turn.privacy.llm_allowed:
+        # HIPAA without a BAA: the grounded composer's answer stands.
+        turn.llm = {"model_used": None, "skipped": "HIPAA profile without a declared BAA"}
+        return
+    await llm_answer(turn, ctx, llm)
 
 
 def _question(turn: Turn) -> DialogueDecision:
@@ -524,6 +534,8 @@ async def record(turn: Turn, ctx: PipelineContext) -> None:
         "reply_type": turn.composed.reply_type.value if turn.composed else None,
         "response_confidence": turn.composed.confidence if turn.composed else None,
         "dialogue": dialogue_summary(turn),
+        "pii": turn.pii or None,
+        "attacks": turn.attacks or None,
         "stage_timings_ms": dict(turn.timings_ms),
     }
     turn.reply_message = _message(ctx, sequence + 2, "assistant", turn.reply or "", now)
@@ -578,10 +590,10 @@ def _message(ctx: PipelineContext, sequence: int, role: str, content: str, now: 
     )
 
 
-# The order a message flows through. guard arrives with the security capability, as one
-# line here.
+# The order a message flows through.
 STAGES: list[tuple[str, Stage]] = [
     ("ingest", ingest),
+    ("guard", guard),
     ("understand", understand),
     ("recall", recall),
     ("diagnose", diagnose),

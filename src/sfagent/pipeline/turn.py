@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sfagent.pipeline.dialogue import DialogueMemory, DialogueMove
     from sfagent.responder.composer import ComposedReply
     from sfagent.rules import Decision
+    from sfagent.security.pii_service import TenantPrivacy
 
 
 class Action(enum.StrEnum):
@@ -36,6 +37,11 @@ class Action(enum.StrEnum):
 class Turn:
     content: str
     channel: str
+    # guard
+    privacy: TenantPrivacy | None = None
+    pii: list[dict[str, Any]] = field(default_factory=list)  # what was replaced, by type
+    attacks: list[dict[str, str]] = field(default_factory=list)  # attack patterns seen
+    llm_text: str | None = None  # the content with prompt injection removed, for an LLM
     # understand
     understanding: Understanding | None = None
     language: str | None = None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -24,6 +26,8 @@ from sfagent.security.keys import (
     key_usage,
     rotate,
 )
+from sfagent.security.pii import redact
+from sfagent.security.pii_eval import evaluate, load_labelled
 
 T = TypeVar("T")
 keys_app = typer.Typer(help="Encryption keys for data at rest.", no_args_is_help=True)
@@ -146,3 +150,45 @@ async def _with_sessions(
         return await work(create_sessionmaker(engine))
     finally:
         await engine.dispose()
+
+
+def pii_eval_command(
+    path: Annotated[
+        Path | None, typer.Argument(help="A labelled JSONL file; the shipped set by default.")
+    ] = None,
+    split: Annotated[
+        str | None, typer.Option(help="Only rows of this split (dev or holdout).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Precision and recall per PII/secret type on a labelled set (every type detected)."""
+    try:
+        rows = load_labelled(path)
+    except (OSError, ValueError) as error:
+        _fail(str(error))
+        return
+    report = evaluate(rows, split=split)
+    started = time.perf_counter()
+    for row in rows:
+        redact(row.text)
+    per_text_ms = (time.perf_counter() - started) * 1000 / max(1, len(rows))
+    if as_json:
+        print(json.dumps({**report.to_dict(), "redact_ms_per_text": round(per_text_ms, 3)}))
+        return
+    table = Table("type", "precision", "recall", "tp", "fp", "fn")
+    for score in report.per_type.values():
+        table.add_row(
+            score.type.value,
+            f"{score.precision:.3f}",
+            f"{score.recall:.3f}",
+            str(score.true_positives),
+            str(score.false_positives),
+            str(score.false_negatives),
+        )
+    console.print(table)
+    for failure in report.failures[:20]:
+        console.print(f"{failure.kind}: {failure.id} {failure.type.value} {failure.value!r}")
+    console.print(
+        f"{report.texts} texts (split: {split or 'all'}); redact {per_text_ms:.2f} ms per text",
+        highlight=False,
+    )
