@@ -54,10 +54,12 @@ from sfagent.outbox.periodic import run_periodically
 from sfagent.outbox.registry import JobHandler
 from sfagent.outbox.worker import OutboxWorker
 from sfagent.pipeline.nlu_runtime import NluRuntime
+from sfagent.privacy import api as privacy_api
 from sfagent.salesforce import api as salesforce_api
 from sfagent.salesforce.status_sync import pull_case_updates_everywhere
 from sfagent.salesforce.tasks import HANDLERS as SALESFORCE_JOBS
 from sfagent.security import api as audit_api
+from sfagent.security import policy_api as security_policy_api
 from sfagent.security.crypto import KeyringError
 from sfagent.security.lockout import AuthLockout, LockoutPolicy
 from sfagent.security.ratelimit import RateLimiter
@@ -107,6 +109,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(escalation_api.router)
     app.include_router(salesforce_api.router)
     app.include_router(audit_api.router)
+    app.include_router(security_policy_api.router)
+    app.include_router(privacy_api.router)
+    app.include_router(security_policy_api.reveal_router)
     app.include_router(web_pages.router)
     app.mount("/static", web_pages.static_files(), name="static")
     return app

@@ -36,8 +36,9 @@ from sfagent.observability.logging import configure_logging
 from sfagent.outbox import admin as outbox_admin
 from sfagent.outbox.models import JobStatus
 from sfagent.pipeline.eval_cli import answers_command, conversations_command
+from sfagent.privacy.cli import privacy_app
 from sfagent.security.audit_verify import ChainReport, verify_organization
-from sfagent.security.cli import keys_app
+from sfagent.security.cli import keys_app, pii_eval_command
 from sfagent.tenancy import service as tenancy
 from sfagent.tenancy.auth import issue_end_user_token
 from sfagent.tenancy.context import DEFAULT_API_KEY_SCOPES
@@ -71,6 +72,7 @@ for sub, name in [
     (outbox_app, "outbox"),
     (audit_app, "audit"),
     (keys_app, "keys"),
+    (privacy_app, "privacy"),
     (analyze_app, "analyze"),
     (eval_app, "eval"),
     (nlu_app, "nlu"),
@@ -80,6 +82,7 @@ for sub, name in [
 
 eval_app.command("answers")(answers_command)
 eval_app.command("conversations")(conversations_command)
+eval_app.command("pii")(pii_eval_command)
 app.command("chat")(chat_command)
 eval_app.command("kb")(kb_eval_command)
 
