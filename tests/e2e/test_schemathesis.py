@@ -63,13 +63,22 @@ def live_api(
     workdir = tmp_path_factory.mktemp(f"schemathesis-{request.param}")
     redis: tuple[str, str] | None = None
     if request.param == "sqlite":
-        env = sqlite_env(workdir / "sfagent.db", SFAGENT_RATE_LIMIT_DISABLED="1")
+        env = sqlite_env(
+            workdir / "sfagent.db",
+            SFAGENT_RATE_LIMIT_DISABLED="1",
+            SFAGENT_AUTH_LOCKOUT_DISABLED="1",
+        )
         run_cli(env, "db", "upgrade", cwd=workdir)
     else:
         stack: Stack = request.getfixturevalue("postgres_stack")
         assert stack.settings.redis_url
         redis = (stack.settings.redis_url, f"{unique('sfagent-e2e-fuzz')}:")
-        env = postgres_env(stack.settings, redis_prefix=redis[1], SFAGENT_RATE_LIMIT_DISABLED="1")
+        env = postgres_env(
+            stack.settings,
+            redis_prefix=redis[1],
+            SFAGENT_RATE_LIMIT_DISABLED="1",
+            SFAGENT_AUTH_LOCKOUT_DISABLED="1",
+        )
     try:
         tenant = create_tenant(env, unique("Fuzz"), cwd=workdir)
         with running_server(env, workdir) as server:

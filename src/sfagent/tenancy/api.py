@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from sfagent.db.session import SessionDep
-from sfagent.errors import RateLimited
+from sfagent.errors import Forbidden, RateLimited
 from sfagent.idempotency.dependencies import IdempotencyDep
 from sfagent.security.lockout import Attempt, credential_label
 from sfagent.security.ratelimit import Bucket
@@ -76,6 +76,13 @@ async def list_keys(
 async def create_key(
     body: ApiKeyCreate, tenant: KeysManage, session: SessionDep, idempotency: IdempotencyDep
 ) -> JSONResponse:
+    # A credential cannot hand out more than it holds (no escalation through new keys).
+    beyond = sorted(set(body.scopes) - tenant.principal.scopes)
+    if beyond:
+        raise Forbidden(
+            f"this credential cannot grant scopes it does not hold: {', '.join(beyond)}"
+        )
+
     async def produce() -> ApiKeyCreated:
         created = await service.create_api_key(
             session,
