@@ -84,6 +84,11 @@ CONVERSATION_ROUTES = (
         ok_status=201,
     ),
 )
+# Routes that also name a message: their cross-tenant test lives beside them.
+COVERED_ELSEWHERE = {
+    # tests/security/test_guard.py::test_a_message_of_another_tenant_cannot_be_revealed
+    ("GET", "/api/v1/conversations/{conversation_id}/messages/{message_id}/reveal"),
+}
 WRITE_ROUTES = tuple(route for route in CONVERSATION_ROUTES if route.method != "GET")
 
 
@@ -234,7 +239,9 @@ async def test_route_table_covers_every_conversation_route(harness: Harness) -> 
         if "{conversation_id}" in path
         for method in operations
     }
-    assert served == {(route.method, route.path) for route in CONVERSATION_ROUTES}
+    assert served - COVERED_ELSEWHERE == {
+        (route.method, route.path) for route in CONVERSATION_ROUTES
+    }
 
 
 # --- one tenant's conversation, another tenant's credential --------------------------

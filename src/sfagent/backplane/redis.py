@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
@@ -9,6 +11,7 @@ from redis.asyncio import Redis
 from sfagent.backplane.base import WindowCount, window_bounds
 
 # INCR and EXPIRE in one atomic step, so a crash between them cannot leave an eternal key.
+CLOSE_TIMEOUT_SECONDS = 2.0
 _HIT_SCRIPT = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then
@@ -61,7 +64,9 @@ class RedisBackplane:
                 if item.get("type") == "message":
                     yield str(item["data"])
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]
+            # Cancelled mid-connect, closing can stall; never hold the caller for long.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(pubsub.aclose(), CLOSE_TIMEOUT_SECONDS)  # type: ignore[no-untyped-call, unused-ignore]
 
     async def ping(self) -> None:
         await self._redis.ping()

@@ -102,6 +102,9 @@ async def _check_visible(websocket: WebSocket, tenant: Tenant, conversation_id: 
         await service.get_conversation(session, tenant=tenant, conversation_id=conversation_id)
 
 
+CLEANUP_SECONDS = 5.0
+
+
 class LiveConnection:
     def __init__(
         self, websocket: WebSocket, tenant: Tenant, conversation_id: str, after: int
@@ -127,7 +130,9 @@ class LiveConnection:
         finally:
             for task in background:
                 task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
+            # Bounded: a subscription cancelled while it is still connecting can take long
+            # to unwind (redis-py), and the handler must not wait on it.
+            await asyncio.wait(background, timeout=CLEANUP_SECONDS)
 
     async def send(self, frame: dict[str, Any]) -> None:
         async with self._send_lock:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sfagent.db.engine import bind_tenant
-from sfagent.db.session import SessionDep
+from sfagent.db.session import SessionDep, WriterSessionDep
 from sfagent.privacy import service
 from sfagent.privacy.schemas import ErasureOut, RetentionOut
 from sfagent.tenancy.dependencies import PrivacyManage
@@ -24,28 +21,6 @@ ExternalId = Annotated[
 ]
 
 
-async def writer_session(request: Request, tenant: PrivacyManage) -> AsyncIterator[AsyncSession]:
-    """A write transaction for a GET that writes (the export's audit entry), committed
-    before the response like SessionDep's.
-
-    A GET gets a deferred read transaction; on SQLite, its first write then fails at once
-    ("database is locked") when another connection committed since it began reading.
-    """
-    state = request.app.state
-    maker: async_sessionmaker[AsyncSession] = state.sessionmaker
-    async with state.sqlite_write_lock or contextlib.nullcontext(), maker() as session:
-        try:
-            await bind_tenant(session, tenant.organization_id)
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-
-
-WriterSessionDep = Annotated[AsyncSession, Depends(writer_session, scope="function")]
-
-
 @router.get(
     "/end-users/{external_id}/export",
     responses={200: {"description": "The export document, as a JSON attachment"}},
@@ -55,6 +30,7 @@ async def export_end_user(
 ) -> JSONResponse:
     """Everything stored about the end user: profile, conversations with their messages,
     events, dialogue moves, attachments (base64), ratings, escalations, Salesforce Cases."""
+    await bind_tenant(session, tenant.organization_id)
     document = await service.export_end_user(session, tenant, external_id)
     # Named by the internal id: the external one may be an email address.
     filename = f"sfagent-end-user-{document['end_user']['id']}.json"

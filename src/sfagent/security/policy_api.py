@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from sfagent.conversations.repository import MessageRepository
-from sfagent.db.session import SessionDep
+from sfagent.db.engine import bind_tenant
+from sfagent.db.session import SessionDep, WriterSessionDep
 from sfagent.errors import NotFound
 from sfagent.security.models import SecurityEvent
 from sfagent.security.pii_service import load_privacy, reveal, set_privacy
@@ -101,9 +102,10 @@ async def list_events(
     "/{conversation_id}/messages/{message_id}/reveal", response_model=RevealedMessage
 )
 async def reveal_message(
-    conversation_id: str, message_id: str, tenant: PiiReveal, session: SessionDep
+    conversation_id: str, message_id: str, tenant: PiiReveal, session: WriterSessionDep
 ) -> RevealedMessage:
     """The message with its tokenized values shown as written (audited)."""
+    await bind_tenant(session, tenant.organization_id)
     message = await MessageRepository(session, tenant.organization_id).get(message_id)
     if message is None or message.conversation_id != conversation_id:
         raise NotFound(f"message {message_id!r} not found in conversation {conversation_id!r}")

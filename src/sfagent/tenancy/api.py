@@ -15,6 +15,7 @@ from sfagent.security.lockout import Attempt, credential_label
 from sfagent.security.ratelimit import Bucket
 from sfagent.tenancy import service
 from sfagent.tenancy.auth import login_staff
+from sfagent.tenancy.context import Scope
 from sfagent.tenancy.dependencies import KeysManage, SettingsDep, TenantRead, client_address
 from sfagent.tenancy.models import ApiKey
 from sfagent.tenancy.schemas import (
@@ -77,7 +78,9 @@ async def create_key(
     body: ApiKeyCreate, tenant: KeysManage, session: SessionDep, idempotency: IdempotencyDep
 ) -> JSONResponse:
     # A credential cannot hand out more than it holds (no escalation through new keys).
-    beyond = sorted(set(body.scopes) - tenant.principal.scopes)
+    # (An unknown scope is the service's 422, naming it.)
+    known = {scope.value for scope in Scope}
+    beyond = sorted((set(body.scopes) & known) - tenant.principal.scopes)
     if beyond:
         raise Forbidden(
             f"this credential cannot grant scopes it does not hold: {', '.join(beyond)}"

@@ -4,6 +4,7 @@ organization when the credential named a real key or account."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -30,7 +31,7 @@ async def guarded_sign_in(
         # Nothing presented is not a guess; only presented credentials count.
         locked = await lockout.failed(attempt) if attempt.credential or _presented(error) else None
         if isinstance(error, CredentialRejected):
-            await _audit_rejection(session, error, attempt, locked)
+            await _audit_rejection(app_state, session, error, attempt, locked)
         raise
 
 
@@ -39,10 +40,31 @@ def _presented(error: Unauthorized) -> bool:
 
 
 async def _audit_rejection(
+    app_state: Any,
+    session: AsyncSession,
+    error: CredentialRejected,
+    attempt: Attempt,
+    locked: str | None,
+) -> None:
+    """Committed now: the request's transaction rolls back with the 401."""
+    if _is_writer(session):
+        # It holds SQLite's write lock (a POST): write here, as a second writer would wait.
+        await _record(session, error, attempt, locked)
+        await session.commit()
+        return
+    # A read transaction may not be able to upgrade (SQLite): write beside it instead.
+    lock = app_state.sqlite_write_lock or contextlib.nullcontext()
+    async with lock, app_state.sessionmaker() as writer, writer.begin():
+        await _record(writer, error, attempt, locked)
+
+
+def _is_writer(session: AsyncSession) -> bool:
+    return session.get_bind().get_execution_options().get("sqlite_begin") == "IMMEDIATE"
+
+
+async def _record(
     session: AsyncSession, error: CredentialRejected, attempt: Attempt, locked: str | None
 ) -> None:
-    # Committed here: the request's transaction would otherwise roll back with the 401. It
-    # holds only the failed lookup, and a second session could not write beside it (SQLite).
     await record_audit(
         session,
         organization_id=error.organization_id,
@@ -50,4 +72,3 @@ async def _audit_rejection(
         action="auth.locked_out" if locked else "auth.rejected",
         details={"reason": error.message, "address": attempt.address, "locked": locked},
     )
-    await session.commit()
