@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -291,3 +293,26 @@ def _secret(value: str) -> Any:
     from pydantic import SecretStr
 
     return SecretStr(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.text(max_size=500), context=st.text(min_size=1, max_size=40))
+def test_any_text_round_trips_and_never_shows_through(value: str, context: str) -> None:
+    keyring = Keyring.load(f"{NEW_KEY},{OLD_KEY}", None)
+    assert keyring is not None
+    sealed = keyring.encrypt_text(value, context)
+    assert keyring.decrypt_text(sealed, context) == value
+    assert text_key_id(sealed) == "new"
+    if len(value) >= 8:
+        assert value not in sealed
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=st.binary(max_size=2000))
+def test_any_bytes_round_trip(value: bytes) -> None:
+    keyring = Keyring.load(OLD_KEY, None)
+    assert keyring is not None
+    assert (
+        keyring.decrypt_bytes(keyring.encrypt_bytes(value, "attachments.data"), "attachments.data")
+        == value
+    )
