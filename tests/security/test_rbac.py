@@ -15,10 +15,13 @@ import asyncio
 import contextlib
 import json
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -366,3 +369,11 @@ async def test_a_key_cannot_grant_a_scope_it_does_not_hold(callers: Callers) -> 
     )
 
     assert response.status_code == 403, response.text
+
+
+def test_the_published_permission_table_matches_the_routes() -> None:
+    script = Path(__file__).resolve().parents[2] / "scripts" / "permissions_table.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
