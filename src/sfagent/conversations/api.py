@@ -249,10 +249,16 @@ async def _uploaded_file(request: Request) -> UploadFile:
 
 @attachments_router.get("/{attachment_id}")
 async def read_attachment(
-    attachment_id: str, tenant: ConversationsRead, session: SessionDep
+    attachment_id: str,
+    tenant: ConversationsRead,
+    session: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
 ) -> Response:
     """The screenshot's bytes, served so a browser shows it and runs nothing."""
     stored = await attachments.read(session, tenant=tenant, attachment_id=attachment_id)
+    target = f"conversation:{stored.conversation_id}"
+    await note_staff_access(request.app.state, background, tenant, target)
     return Response(
         stored.data,
         media_type=stored.content_type,

@@ -48,6 +48,7 @@ class StoredFile:
     filename: str
     content_type: str
     data: bytes
+    conversation_id: str
 
 
 def image_type(data: bytes) -> str | None:
@@ -112,4 +113,6 @@ async def read(session: AsyncSession, *, tenant: Tenant, attachment_id: str) -> 
     # Visible only with its conversation (an end user sees only their own).
     if await (await visible_conversations(session, tenant)).get(attachment.conversation_id) is None:
         raise AttachmentNotFound(attachment_id)
-    return StoredFile(attachment.filename, attachment.content_type, attachment.data)
+    return StoredFile(
+        attachment.filename, attachment.content_type, attachment.data, attachment.conversation_id
+    )

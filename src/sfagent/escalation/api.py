@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.conversations.api import conversation_out
@@ -20,6 +20,7 @@ from sfagent.escalation.schemas import (
     EscalationOut,
     TransferIn,
 )
+from sfagent.security.access_log import note_staff_access
 from sfagent.tenancy.context import Tenant
 from sfagent.tenancy.dependencies import EscalationsRead, EscalationsWrite
 
@@ -45,11 +46,17 @@ async def list_escalations(
 
 @router.get("/{escalation_id}", response_model=EscalationOut)
 async def get_escalation(
-    escalation_id: str, tenant: EscalationsRead, session: SessionDep
+    escalation_id: str,
+    tenant: EscalationsRead,
+    session: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
 ) -> EscalationOut:
-    return EscalationOut.model_validate(
-        await service.get_escalation(session, tenant, escalation_id)
-    )
+    escalation = await service.get_escalation(session, tenant, escalation_id)
+    # The summary retells the customer's conversation: reading it is reading that.
+    target = f"conversation:{escalation.conversation_id}"
+    await note_staff_access(request.app.state, background, tenant, target)
+    return EscalationOut.model_validate(escalation)
 
 
 @router.post("/{escalation_id}/claim", response_model=EscalationOut)
