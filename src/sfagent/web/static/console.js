@@ -45,7 +45,10 @@
   function open() {
     $("login").hidden = true;
     $("desk").hidden = false;
-    api("/api/v1/me").then(function (me) { $("who").textContent = me.principal.role + " · " + me.organization_id; });
+    api("/api/v1/me").then(function (me) {
+      state.role = me.principal.role;
+      $("who").textContent = me.principal.role + " · " + me.organization_id;
+    });
     refresh();
     setInterval(refresh, 10000);
   }
@@ -94,7 +97,12 @@
     var who = { user: "Customer", assistant: "Assistant", agent: "Agent", note: "Internal note" }[message.role] || message.role;
     var box = el("article", undefined, "msg " + message.role);
     box.appendChild(el("h3", who + " · #" + message.sequence));
-    box.appendChild(render(message.content));
+    var body = render(message.content);
+    box.appendChild(body);
+    // Owners and admins may see what the guard tokenized (the reveal is audited).
+    if (TOKEN.test(message.content) && (state.role === "owner" || state.role === "admin")) {
+      box.appendChild(revealButton(message, body));
+    }
     if (message.role === "user" && message.analysis) box.appendChild(analysisLine(message));
     var attached = /\(attachment ([0-9a-f-]{36})\)/.exec(message.content);
     if (attached) box.appendChild(screenshotButton(attached[1]));
@@ -115,6 +123,21 @@
     var diagnostics = (analysis.diagnostics || [])[0];
     if (diagnostics && diagnostics.causes && diagnostics.causes.length) parts.push("diagnosis " + diagnostics.causes[0].title);
     return el("p", "Analysis · " + parts.join(" · "), "analysis");
+  }
+
+  var TOKEN = /\[[A-Z_]+:tok_[0-9a-f]{16}\]/;
+
+  function revealButton(message, body) {
+    var button = el("button", "Show originals");
+    button.type = "button";
+    button.addEventListener("click", function () {
+      api("/api/v1/conversations/" + message.conversation_id + "/messages/" + message.id + "/reveal")
+        .then(function (revealed) {
+          body.replaceWith(render(revealed.content));
+          button.remove();
+        }, function (error) { say(error.message); });
+    });
+    return button;
   }
 
   function screenshotButton(id) {
