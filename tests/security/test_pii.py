@@ -98,6 +98,39 @@ CAUGHT = [
     (PiiType.MEDICAL_RECORD, "Patient MRN: 00123456 is missing.", "00123456"),
     (PiiType.HEALTH, "The patient was diagnosed with type 2 diabetes.", "type 2 diabetes"),
     (PiiType.HEALTH, "He was prescribed metformin last week.", "metformin"),
+    (PiiType.HEALTH, "Her son has severe asthma, the inhaler is late.", "asthma"),
+    (PiiType.HEALTH, "Started on furosemide after the admission.", "furosemide"),
+    (PiiType.HEALTH, "Notes: hx of CHF and a recent fall.", "CHF"),
+    (PiiType.HEALTH, "Intake says codeine allergy, see chart.", "codeine allergy"),
+    (PiiType.HEALTH, "Pharmacy row: AL1|1|DA|^Shellfish|MO|rash", "^Shellfish"),
+    (PiiType.MEDICAL_RECORD, '{"MedicalRecordNumber__c":"MR-4410932"}', "MR-4410932"),
+    (PiiType.MEDICAL_RECORD, "MRN 0071-334-92 is on two accounts.", "0071-334-92"),
+    (PiiType.MEDICAL_RECORD, "PID|1||8830154^^^MRN^MR||DOE^JANE||19700101|F", "8830154"),
+    (PiiType.DATE_OF_BIRTH, "PID|1||8830154^^^MRN^MR||DOE^JANE||19700101|F", "19700101"),
+    (
+        PiiType.DATE_OF_BIRTH,
+        "Asked for DOB. He said 9 Jan 1958, file says 1958-01-19.",
+        "1958-01-19",
+    ),
+    (PiiType.SSN, "SSN on the form: 532 44 1876 (typed with spaces).", "532 44 1876"),
+    (PiiType.SSN, "Export shows 532441876 in the SSN__c column.", "532441876"),
+    (PiiType.PHONE, "Tokyo desk 03-6271-4400 for the renewal.", "03-6271-4400"),
+    (PiiType.PHONE, "Saved +44 20 7946 0958 as 442079460958 on import.", "442079460958"),
+    (PiiType.PASSWORD, "host sftp.acme.com user etl password R3port#Drop", "R3port#Drop"),
+    (PiiType.PASSWORD, "we reset the password for jane to 'Koala!Blue9'", "Koala!Blue9"),
+    (PiiType.PASSWORD, "run: loader --password Qz8!mw2P --batch 200", "Qz8!mw2P"),
+    (PiiType.PASSWORD, '<entry key="db.password" value="p@ss-W0rd"/>', "p@ss-W0rd"),
+    (
+        PiiType.OAUTH_TOKEN,
+        "CI uses gho_nGM8KlcjzwO5xpRtfq2YOYuzi0MBXUqwXR99 to clone.",
+        "gho_nGM8KlcjzwO5xpRtfq2YOYuzi0MBXUqwXR99",
+    ),
+    (PiiType.EMAIL, "Rejected row: anna.berg@gmail, invalid email.", "anna.berg@gmail"),
+    (
+        PiiType.POSTAL_ADDRESS,
+        "Lieferadresse: Gartenweg 7, 50667 Köln",
+        "Gartenweg 7, 50667 Köln",
+    ),
 ]
 
 
@@ -127,6 +160,14 @@ KEPT = [
     "Password policy: minimum 12 characters. The password field is required.",
     "@AuraEnabled(cacheable=true) public static List<Account> getAccounts() {}",
     "The diagnosis of the failure: the trigger runs twice.",
+    "Upgraded the managed package from 1.2.3.4 to 1.3.0.7 last night.",
+    "Docs: Bearer 00DXXXXXXXXXXXX!XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+    "The icon has a stroke of 2px; totals are shown in CHF.",
+    "Our diabetes awareness month campaign targets members with asthma.",
+    "The password field is required, password SHA-256 hashing is on.",
+    "The DOB field was added on 2024-03-01 by the admin.",
+    "Shield encrypts SSN__c; account 123456789 has the details.",
+    "Serial 0800-1234-567 and order 2024-05-06-0001 shipped on 06-05-2024.",
 ]
 
 

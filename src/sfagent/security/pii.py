@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from sfagent.security import pii_address as address
+from sfagent.security import pii_health as health
+from sfagent.security import pii_hl7 as hl7
 from sfagent.security import pii_patterns as patterns
 from sfagent.security import pii_secrets as secrets
 from sfagent.security.pii_patterns import Span
@@ -49,22 +52,23 @@ SECRET_TYPES: frozenset[PiiType] = frozenset(
 HIPAA_TYPES: frozenset[PiiType] = frozenset({PiiType.MEDICAL_RECORD, PiiType.HEALTH})
 DEFAULT_TYPES: frozenset[PiiType] = frozenset(PiiType) - HIPAA_TYPES
 
-_FINDERS: Mapping[PiiType, Callable[[str], Iterable[Span]]] = {
-    PiiType.PRIVATE_KEY: secrets.find_private_keys,
-    PiiType.SESSION_ID: secrets.find_session_ids,
-    PiiType.CLOUD_KEY: secrets.find_cloud_keys,
-    PiiType.OAUTH_TOKEN: secrets.find_oauth_tokens,
-    PiiType.PASSWORD: secrets.find_passwords,
-    PiiType.CARD: patterns.find_cards,
-    PiiType.IBAN: patterns.find_ibans,
-    PiiType.SSN: patterns.find_ssns,
-    PiiType.EMAIL: patterns.find_emails,
-    PiiType.MEDICAL_RECORD: patterns.find_medical_records,
-    PiiType.DATE_OF_BIRTH: patterns.find_dates_of_birth,
-    PiiType.IP_ADDRESS: patterns.find_ip_addresses,
-    PiiType.PHONE: patterns.find_phones,
-    PiiType.POSTAL_ADDRESS: patterns.find_postal_addresses,
-    PiiType.HEALTH: patterns.find_health_details,
+Finder = Callable[[str], Iterable[Span]]
+_FINDERS: Mapping[PiiType, tuple[Finder, ...]] = {
+    PiiType.PRIVATE_KEY: (secrets.find_private_keys,),
+    PiiType.SESSION_ID: (secrets.find_session_ids,),
+    PiiType.CLOUD_KEY: (secrets.find_cloud_keys,),
+    PiiType.OAUTH_TOKEN: (secrets.find_oauth_tokens,),
+    PiiType.PASSWORD: (secrets.find_passwords,),
+    PiiType.CARD: (patterns.find_cards,),
+    PiiType.IBAN: (patterns.find_ibans,),
+    PiiType.SSN: (patterns.find_ssns, hl7.find_hl7_ssns),
+    PiiType.EMAIL: (patterns.find_emails,),
+    PiiType.MEDICAL_RECORD: (health.find_medical_records,),
+    PiiType.DATE_OF_BIRTH: (patterns.find_dates_of_birth, hl7.find_hl7_dates_of_birth),
+    PiiType.IP_ADDRESS: (patterns.find_ip_addresses,),
+    PiiType.PHONE: (patterns.find_phones,),
+    PiiType.POSTAL_ADDRESS: (address.find_postal_addresses,),
+    PiiType.HEALTH: (health.find_health_details,),
 }
 # On overlap with equal footing, the type listed first is the more specific one.
 _SPECIFICITY = {pii_type: rank for rank, pii_type in enumerate(_FINDERS)}
@@ -83,8 +87,9 @@ def detect(text: str, types: Collection[PiiType] | None = None) -> list[PiiMatch
     wanted = DEFAULT_TYPES if types is None else frozenset(types)
     candidates = [
         PiiMatch(pii_type, start, end, text[start:end])
-        for pii_type, finder in _FINDERS.items()
+        for pii_type, finders in _FINDERS.items()
         if pii_type in wanted
+        for finder in finders
         for start, end in finder(text)
         if end > start
     ]

@@ -85,11 +85,23 @@ _EMAIL = triggered(
 )
 
 
+# "priya.raman@outlook" in a rejected-row error file: a webmail address missing its ".com".
+_WEBMAIL = r"(?:gmail|googlemail|outlook|hotmail|yahoo|icloud|aol|protonmail|gmx)"
+_WEBMAIL_WITHOUT_TLD = triggered(
+    rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{{0,63}}@(?i:{_WEBMAIL})"
+    r"(?![\w\-@]|\.[A-Za-z0-9])",
+    rf"@(?i:{_WEBMAIL})",
+    before=70,
+    after=16,
+)
+
+
 def find_emails(text: str) -> Iterator[Span]:
     """Email addresses (not git@host, decorators or a bare user@)."""
     for match in _EMAIL.finditer(text):
         if not match.group().startswith("git@"):  # git@github.com:org/repo.git is no person
             yield match.span()
+    yield from (match.span() for match in _WEBMAIL_WITHOUT_TLD.finditer(text))
 
 
 # --- phone ---------------------------------------------------------------------------------
@@ -98,6 +110,7 @@ def find_emails(text: str) -> Iterator[Span]:
 _PHONE_CANDIDATE = triggered(
     r"(?<![\w.+/\-])(?:\+|\(\+?)?\d[\d \t().\-]{5,22}\d(?!\w)",
     r"\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}|\+\d{1,3}[ .\-(]?\d{1,4}[ .\-)]?\d|0\d{2,4} \d{3,4}"
+    r"|\(?0\d{1,4}\)?[ \-]\d{2,4}[ \-]\d{3,4}|0\d(?:[ .]\d{2}){4}"
     r"|(?i:phone|\btel\b|\bmobile|\bcell\b|\bcall\b|\bfax\b|\bsms\b|\btext\b|\breach\b"
     r"|whatsapp|\bph\b|number is|contact number)",
     before=8,
@@ -107,31 +120,56 @@ _NANP_FORMATTED = re.compile(
     r"(?<!\d)(?:\+?1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\d{3}[ .\-])\d{3}[ .\-]\d{4}(?!\d)"
 )
 _UK_FORMATTED = re.compile(r"0\d{2,4} \d{3,4} ?\d{3,4}")
+# A national number with its trunk 0, grouped: "03-5422-9870", "(02) 9876 5432", "01 42 68 53 00".
+_TRUNK_FORMATTED = re.compile(
+    r"(?:\(0\d{1,4}\)|0\d{1,4})(?:[ \-]\d{2,4}){0,2}[ \-]\d{3,4}|0\d(?:[ .]\d{2}){4}"
+)
+_SSN_SHAPED = re.compile(r"\d{3}-\d{2}-\d{4}")
+_DATE_LIKE = re.compile(r"\d{1,2}[\-./ ]\d{1,2}[\-./ ](?:19|20)?\d{2}")
+_TRUNK_REGIONS = ("GB", "JP", "DE", "FR", "AU", "IN", "NL", "IT", "ES", "IE", "NZ", "ZA", "BR")
 _BARE_DIGITS = re.compile(r"\+?\d{10,15}")
+_MIN_NATIONAL_DIGITS = 9
+_DIGIT_RUN = re.compile(r"(?<![\w.+/\-])\+?\d{10,15}(?![\w\-]|\.\d)")
 _PHONE_CONTEXT = re.compile(
     r"(?i)(?:phone|\btel\b|\bmobile|\bcell\b|\bcall\b|\bcall (?:me|him|her|us) (?:at|on)"
     r"|\bfax\b|\bsms\b|\btext (?:me|him|her)|reach (?:me|him|her|us) (?:at|on)|whatsapp|\bph\b"
     r"|contact number|number is)[^\n]{0,24}$"
 )
 # A number right after these words is an identifier, however it is punctuated.
-_NOT_PHONE_BEFORE = re.compile(
+_IDENTIFIER_BEFORE = re.compile(
     r"(?i)(?:\bcase|\border|\binvoice|\bticket|\bpo|\bref|\breference|\bid|\baccount|\bacct"
     r"|\bsku|\bserial|\bjob|\brequest|\bbatch|\bquote|\bcontract|\berror\s?id|#)"
     r"\s*(?:no\.?|number|#)?\s*:?\s*$"
 )
 _PHONE_CONTEXT_WINDOW = 40
+_IDENTIFIER_WINDOW = 40
 
 
 def find_phones(text: str) -> Iterator[Span]:
-    """Phone numbers phonenumbers accepts, when shaped or introduced like one."""
+    """Phone numbers phonenumbers accepts, when shaped or introduced like one, and the same
+    number written again without punctuation ("+1 (720) 394-1187 should become 17203941187")."""
+    found_digits: set[str] = set()
     for candidate in _PHONE_CANDIDATE.finditer(text):
         start, raw = candidate.start(), candidate.group()
         before = text[max(0, start - _PHONE_CONTEXT_WINDOW) : start]
         region = _phone_region(raw, before)
-        if region is None or _NOT_PHONE_BEFORE.search(before):
+        if region is None or _IDENTIFIER_BEFORE.search(before):
             continue
         for found in phonenumbers.PhoneNumberMatcher(raw, region):
+            found_digits.add(str(found.number.national_number))
             yield start + found.start, start + found.end
+    if not found_digits:
+        return
+    for run in _DIGIT_RUN.finditer(text):
+        digits = _digits(run.group())
+        if any(
+            len(seen) >= _MIN_NATIONAL_DIGITS and digits.endswith(seen) for seen in found_digits
+        ):
+            yield run.span()
+
+
+def _digits(raw: str) -> str:
+    return "".join(char for char in raw if char.isdigit())
 
 
 def _phone_region(raw: str, before: str) -> str | None:
@@ -144,7 +182,18 @@ def _phone_region(raw: str, before: str) -> str | None:
         return "GB"
     if _BARE_DIGITS.fullmatch(raw) and _PHONE_CONTEXT.search(before):
         return "GB" if raw.startswith("0") else "US"
+    if _TRUNK_FORMATTED.fullmatch(raw) and not (
+        _DATE_LIKE.fullmatch(raw) or _SSN_SHAPED.fullmatch(raw)
+    ):
+        return next((region for region in _TRUNK_REGIONS if _valid_in(raw, region)), None)
     return None
+
+
+def _valid_in(raw: str, region: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(raw, region))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 # --- payment card --------------------------------------------------------------------------
@@ -195,6 +244,7 @@ def plausible_card_prefix(digits: str) -> bool:
 
 # --- US social security number --------------------------------------------------------------
 
+_SSN_REACH = 90
 _SSN_DASHED = triggered(
     r"(?<![\w\-.])\d{3}-\d{2}-\d{4}(?![\w\-]|\.\d)", r"\d{3}-\d{2}-\d{4}", before=2, after=4
 )
@@ -208,14 +258,42 @@ _SSN_WITH_CONTEXT = triggered(
 )
 
 
+# "SSN column shows 402558823", "214 73 9902 ... [SSN__c]", "287610458 ... the same SSN": an
+# undashed number of SSN shape with an SSN word on either side.
+_SSN_NEAR_WORD = triggered(
+    r"(?<![\w\-.(])\d{3}(?P<sep>[ \-]?)\d{2}(?P=sep)\d{4}(?![\w\-]|\.\d)",
+    r"SSN|(?i:ssn|ss#|social[ _\-]?security)",
+    before=_SSN_REACH,
+    after=_SSN_REACH,
+)
+# "482910374 rows processed": a count, not a number of somebody's.
+_COUNTED_AFTER = re.compile(
+    r"(?i)\s*(?:rows?|records?|items?|ms|bytes|times|users?|accounts?|contacts?|cases?|bytes)\b"
+)
+# "values like 123456789": the example everyone types, not somebody's number.
+_EXAMPLE_SSNS = frozenset({"123456789", "987654321", "012345678"} | {str(d) * 9 for d in range(10)})
+_SSN_WORD_NEAR = re.compile(r"(?<![A-Z])SSN|(?i:\bssns?\b|\bssn_|\bss#|social[ _\-]?security)")
+
+
 def find_ssns(text: str) -> Iterator[Span]:
-    """US SSNs: ddd-dd-dddd anywhere, undashed only after an SSN label."""
+    """US SSNs: ddd-dd-dddd anywhere, undashed or spaced only near an SSN word."""
     for match in _SSN_DASHED.finditer(text):
         if valid_ssn(match.group().replace("-", "")):
             yield match.span()
     for match in _SSN_WITH_CONTEXT.finditer(text):
         if valid_ssn(match.group("v").replace(" ", "").replace("-", "")):
             yield match.span("v")
+    for match in _SSN_NEAR_WORD.finditer(text):
+        start, end = match.span()
+        before = text[max(0, start - _IDENTIFIER_WINDOW) : start]
+        if (
+            valid_ssn(digits := _digits(match.group()))
+            and digits not in _EXAMPLE_SSNS
+            and not _IDENTIFIER_BEFORE.search(before)
+            and not _COUNTED_AFTER.match(text, end)
+            and _SSN_WORD_NEAR.search(text, max(0, start - _SSN_REACH), end + _SSN_REACH)
+        ):
+            yield start, end
 
 
 def valid_ssn(digits: str) -> bool:
@@ -295,9 +373,17 @@ _VERSION_BEFORE = re.compile(
     r"|\bfirmware|\bpatch|\bupgrade(?:d)? to|\bupdate(?:d)? to)\s*[:=#]?\s*$"
 )
 _IP_CONTEXT = re.compile(
-    r"(?i)\b(?:ip|ips|address|from|host|server|login|range|allowlist|whitelist|trusted|network"
-    r"|proxy|vpn|subnet|gateway|dns|firewall|origin|client|source|remote)\b"
+    r"(?i)\b(?:ip|ips|address|host|server|login|logins|logged|range|allowlist|whitelist|trusted"
+    r"|network|proxy|vpn|subnet|gateway|dns|firewall|origin|client|source|remote|connect\w*"
+    r"|request\w*|ping|route\w*|nat|lan|wan)\b"
 )
+# "upgrading the managed package from 1.2.3.4 to 1.3.0.7": a release word earlier in the clause
+# and no network word since.
+_RELEASE_WORD = re.compile(
+    r"(?i)\b(?:versions?|releases?|builds?|packages?|upgrad\w*|patch(?:es|ed)?|sdk|firmware"
+    r"|rollback|rolled\s+back|downgrad\w*)\b"
+)
+_CLAUSE_START = re.compile(r"[.!?;\n](?=\s)")
 
 
 def find_ip_addresses(text: str) -> Iterator[Span]:
@@ -313,6 +399,10 @@ def find_ip_addresses(text: str) -> Iterator[Span]:
 def _looks_like_version(text: str, start: int, dotted: str) -> bool:
     before = text[max(0, start - 40) : start]
     if _VERSION_BEFORE.search(before):
+        return True
+    clause = _CLAUSE_START.split(text[max(0, start - 80) : start])[-1]
+    releases = list(_RELEASE_WORD.finditer(clause))
+    if releases and not _IP_CONTEXT.search(clause, releases[-1].end()):
         return True
     # "1.2.0.4" with no network word nearby is a build number far more often than an address.
     return all(len(octet) == 1 for octet in dotted.split(".")) and not _IP_CONTEXT.search(before)
@@ -336,131 +426,49 @@ _MONTH = (
 )
 _DATE = (
     r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)?\d{2}|(?:19|20)\d{2}[/.\-]\d{1,2}[/.\-]\d{1,2}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?:19|20)\d{{2}}"
-    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|[\-/]){_MONTH},?[\s\-/](?:19|20)\d{{2}}"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}"
+    r"|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))"
 )
-_DATE_OF_BIRTH = triggered(
-    r"(?i:\bdob\b|\bd\.o\.b\.?|date[ _\-]of[ _\-]birth|\bbirth[ _\-]?date|\bbirthday"
-    r"|\bborn(?:\s+on)?)(?:__c)?[\"']?"
-    r"(?:\s*[:=\-]|\s+[a-z'\u2019]{1,12}){0,5}\s*[:=]?\s*[\"']?"
-    rf"(?P<v>(?i:{_DATE}))(?![\w]|[/.\-]\d)",
-    r"(?i:dob|d\.o\.b|birth|born)",
-    before=12,
-    after=110,
+_BIRTH_LABEL = re2.compile(
+    r"(?i)\bdob\b|\bd\.o\.b\b|date[ _\-]?of[ _\-]?birth|birth[ _\-]?(?:date|day)|\bborn\b"
 )
-
-
-# "birthday campaign runs on 05/01/2024": the date belongs to the campaign, not a person.
+_DATE_AFTER_LABEL = re.compile(rf"(?i)(?<![\w/.\-])(?:{_DATE})(?![\w]|[/.\-]\d)")
+# How far after a birth-date word, or after the previous birth date ("said 7 Feb 1979, record
+# says 1979-02-07"), a date still belongs to it.
+_FIRST_DATE_REACH = 90
+_NEXT_DATE_REACH = 60
+_MAX_BIRTH_LABELS = 200
+# "birthday campaign runs on 05/01/2024", "DOB field added on 03/04/2024": a date that words in
+# between give to something else.
 _NOT_A_BIRTH_DATE = re.compile(
-    r"(?i)\b(?:campaigns?|e?mails?|reminders?|scheduled|sent|send|runs?|jobs?|flows?|batch"
-    r"|reports?|greetings?|cards?|promos?|party|messages?|discounts?|offers?|sale)\b"
+    r"(?i)\b(?:campaigns?|e?mails?|reminders?|scheduled|sent|send|runs?|ran|jobs?|flows?|batch"
+    r"|reports?|greetings?|cards?|promos?|party|messages?|discounts?|offers?|sale|created"
+    r"|modified|updated?|changed|added|closed|opened|due|expir\w*|appointments?|visits?"
+    r"|admi\w+|discharg\w*|service|hired?|joined|start\w*|end(?:s|ed)?|deadline|today"
+    r"|yesterday|tomorrow|last|next|since|until|before|after|effective|renew\w*|logged"
+    r"|deploy\w*|releas\w*|signed|enroll\w*|registered|issued|paid|payment|ordered|shipped"
+    r"|migrat\w*|imported|loaded|death|died|deceased|anniversary|wedding|at|between|from"
+    r"|on(?!\s+(?:file|record|the\s+(?:contact|record|account|lead|form|patient))))\b"
 )
+_LEADING_ON = re.compile(r"(?i)\s*on\b")
 
 
 def find_dates_of_birth(text: str) -> Iterator[Span]:
-    """Dates introduced as a birth date (DOB, born on, Birthdate ...)."""
-    for match in _DATE_OF_BIRTH.finditer(text):
-        if not _NOT_A_BIRTH_DATE.search(text, match.start(), match.start("v")):
-            yield match.span("v")
-
-
-# --- postal address ------------------------------------------------------------------------
-
-_STREET_SUFFIX = (
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Parkway"
-    r"|Pkwy|Place|Pl|Terrace|Ter|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Crescent|Close"
-    r"|Row|Plaza|Alley|Loop|Pike|Walk|Gardens|Mews)"
-)
-_STREET_WORD = (
-    r"(?:[A-Z][a-z'\u2019]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|[NSEW]\.?|\d{1,3}(?:st|nd|rd|th))"
-)
-_UNIT = (
-    r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Bldg|Building|Room|Rm)\.?\s?#?\s?"
-    r"[A-Za-z0-9\-]{1,6}\b|,?\s+#\s?[A-Za-z0-9\-]{1,6}\b|,\s+\d{1,3}(?:st|nd|rd|th)\s+Floor)"
-)
-_CITY_TAIL = (
-    r"(?:,\s+[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){0,2}"
-    r"(?:,?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?|,\s+[A-Z]{2}\b|,?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b))"
-)
-_STREET = (
-    rf"\d{{1,6}}[A-Z]?(?:-\d{{1,4}})?\s+(?:(?:{_STREET_WORD}\s+){{1,4}}{_STREET_SUFFIX}\b\.?"
-    rf"|Broadway\b){_UNIT}?{_CITY_TAIL}?"
-)
-_ADDRESS = triggered(
-    rf"(?<![\w.,\-/$£€]){_STREET}", rf"\s{_STREET_SUFFIX}\b|Broadway", before=110, after=120
-)
-# People type addresses in lower case too; only trust that after a word that announces one.
-_ADDRESS_CONTEXT = (
-    r"address(?:\s+is)?|\blives?\s+at|\blocated\s+at|\bship(?:ping)?\s+to|\bmail(?:ing)?\s+to"
-    r"|\bdeliver(?:y|ed)?\s+to|\bmoved\s+to"
-)
-_ADDRESS_AFTER_CONTEXT = triggered(
-    rf"(?i:{_ADDRESS_CONTEXT})\s*:?\s*(?P<v>(?i:{_STREET}))",
-    rf"(?i:{_ADDRESS_CONTEXT})",
-    before=2,
-    after=230,
-)
-_PO_BOX = triggered(r"(?i)\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b", r"(?i:box\s+\d)", before=8, after=10)
-
-
-def find_postal_addresses(text: str) -> Iterator[Span]:
-    """Street addresses (number, name, suffix, unit, city tail) and PO boxes."""
-    yield from (match.span() for match in _ADDRESS.finditer(text))
-    yield from (match.span("v") for match in _ADDRESS_AFTER_CONTEXT.finditer(text))
-    yield from (match.span() for match in _PO_BOX.finditer(text))
-
-
-# --- health (HIPAA) ------------------------------------------------------------------------
-
-_MEDICAL_RECORD = triggered(
-    r"(?i:\bmrn|\bmedical[ _]record(?:[ _](?:number|no\.?|num|id|#))?|\bmed[ _]rec(?:ord)?[ _]?#"
-    r"|\bpatient[ _](?:id|number|no\.?|#)|\bhealth[ _]record[ _](?:number|no\.?|id)"
-    r"|\bchart[ _](?:number|no\.?|#))(?:__c)?[\"']?\s*(?:(?i:is|was|of)\s+)?[:#=\-]?\s*[\"']?#?\s*"
-    r"(?P<v>(?:[A-Z]{1,4}-?)?\d{5,12})(?![\w\-])",
-    r"(?i:mrn|medical|med[ _]rec|patient|health[ _]record|chart)",
-    before=2,
-    after=80,
-)
-_HEALTH_CONTEXT = re.compile(
-    r"(?i)\b(?:diagnos\w*|patient(?:'s)?\s+(?:has|had|with|is\s+on|takes|was\s+on)"
-    r"|suffer(?:s|ing|ed)?\s+from|treated\s+for|treatment\s+for|history\s+of"
-    r"|positive\s+for|living\s+with|prescri\w*|taking|takes|medication\w*|meds"
-    r"|dose\s+of|dosage|started\s+on|condition\w*|refill\s+(?:of|for))"
-)
-_CONDITIONS = (
-    r"(?:type\s?(?:1|2|I|II)\s+)?diabetes|hiv|aids|(?:stage\s+\w+\s+)?"
-    r"(?:(?:breast|lung|prostate|colon|skin|ovarian|pancreatic)\s+)?cancer|asthma"
-    r"|(?:major\s+)?depressi(?:on|ve\s+disorder)|anxiety(?:\s+disorder)?|bipolar(?:\s+disorder)?"
-    r"|schizophrenia|hypertension|high\s+blood\s+pressure|epilepsy|copd|hepatitis(?:\s+[abc])?"
-    r"|tuberculosis|alzheimer'?s(?:\s+disease)?|parkinson'?s(?:\s+disease)?|multiple\s+sclerosis"
-    r"|leukemia|lymphoma|pneumonia|covid(?:-19)?|heart\s+(?:disease|failure)"
-    r"|(?:rheumatoid\s+)?arthritis|dementia|adhd|autism|ptsd|celiac\s+disease"
-    r"|crohn'?s(?:\s+disease)?|(?:chronic\s+)?kidney\s+disease|migraines?|obesity|sleep\s+apnea"
-    r"|hypothyroidism|(?:opioid|substance)\s+use\s+disorder|eating\s+disorder|anorexia|lupus"
-    r"|sickle\s+cell(?:\s+(?:disease|anemia))?|cystic\s+fibrosis|glaucoma|hemophilia"
-)
-_MEDICATIONS = (
-    r"metformin|insulin|lisinopril|atorvastatin|simvastatin|sertraline|fluoxetine|prozac|zoloft"
-    r"|lexapro|escitalopram|adderall|ritalin|oxycodone|hydrocodone|methadone|buprenorphine"
-    r"|suboxone|warfarin|levothyroxine|amlodipine|albuterol|gabapentin|lithium|truvada"
-    r"|prednisone|ozempic|semaglutide|xanax|alprazolam|chemotherapy|humira|methotrexate"
-    r"|omeprazole|losartan|tamoxifen|antiretrovirals?|antidepressants?|naltrexone|naloxone"
-)
-_HEALTH_TERM: _Trigger = re2.compile(rf"(?i)\b(?:{_CONDITIONS}|{_MEDICATIONS})\b")
-_CLAUSE_END = re.compile(r"[.!?;\n]")
-_HEALTH_CONTEXT_WINDOW = 80
-
-
-def find_medical_records(text: str) -> Iterator[Span]:
-    """Medical record numbers after an MRN / medical record / patient id label."""
-    return (match.span("v") for match in _MEDICAL_RECORD.finditer(text))
-
-
-def find_health_details(text: str) -> Iterator[Span]:
-    """Named conditions and medications, when the same clause speaks of a diagnosis or drug."""
-    for term in _HEALTH_TERM.finditer(text):
-        start = term.start()
-        clause = text[max(0, start - _HEALTH_CONTEXT_WINDOW) : start]
-        clause = _CLAUSE_END.split(clause)[-1]
-        if _HEALTH_CONTEXT.search(clause):
-            yield start, term.end()
+    """Dates introduced as a birth date (DOB, born on, Birthdate ...), and the ones that follow."""
+    for count, label in enumerate(_BIRTH_LABEL.finditer(text)):
+        if count == _MAX_BIRTH_LABELS:
+            return
+        position, reach = label.end(), _FIRST_DATE_REACH
+        if on := _LEADING_ON.match(text, position):  # "born on"
+            position = on.end()
+        for date in _DATE_AFTER_LABEL.finditer(text, position, position + reach + 40):
+            between = text[position : date.start()]
+            if (
+                date.start() - position > reach
+                or between.count("\n") > 1
+                or _NOT_A_BIRTH_DATE.search(between)
+            ):
+                break
+            yield date.span()
+            position, reach = date.end(), _NEXT_DATE_REACH

@@ -29,7 +29,9 @@ _SESSION_ASSIGNMENT = triggered(
 
 def find_session_ids(text: str) -> Iterator[Span]:
     """Salesforce session ids (00D...!token) and sid= / sessionId values."""
-    yield from (match.span() for match in _SESSION_ID.finditer(text))
+    for match in _SESSION_ID.finditer(text):
+        if not _PLACEHOLDER_RUN.search(match.group()):
+            yield match.span()
     yield from _value_spans(_SESSION_ASSIGNMENT, text)
 
 
@@ -63,6 +65,14 @@ _OAUTH_TOKEN = [
         before=0,
         after=1240,
     ),
+    # GitHub OAuth (gho_), user-to-server (ghu_) and refresh (ghr_) tokens; Google's ya29.
+    triggered(
+        r"(?<![A-Za-z0-9_\-])(?P<v>gh[our]_[A-Za-z0-9]{36,255}|ya29\.[0-9A-Za-z_\-]{20,2048})"
+        r"(?![A-Za-z0-9_\-])",
+        r"gh[our]_[A-Za-z0-9]{36}|ya29\.[0-9A-Za-z_\-]{20}",
+        before=1,
+        after=2060,
+    ),
     triggered(
         r"(?<![A-Za-z0-9_\-])(?P<v>eyJ[A-Za-z0-9_\-]{8,2048}\.[A-Za-z0-9_\-]{8,4096}"
         r"\.[A-Za-z0-9_\-]{8,2048})",
@@ -72,6 +82,8 @@ _OAUTH_TOKEN = [
     ),
 ]
 _REJECTED_TOKEN = re.compile(r"(?i)^(?:your|my|the|<|\$|\{|x{4}|\*+$|token|null|undefined)")
+# "00DXXXXXXXXXXXX!XXXXXXXX...", "abc********": a documented shape, not a live value.
+_PLACEHOLDER_RUN = re.compile(r"X{8}|x{8}|\*{4}|\.{3}|<[^>\s]{1,40}>")
 
 
 def find_oauth_tokens(text: str) -> Iterator[Span]:
@@ -84,7 +96,7 @@ def find_oauth_tokens(text: str) -> Iterator[Span]:
 
 _KNOWN_KEY = (
     r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}|AIza[0-9A-Za-z_\-]{35}"
-    r"|xox[baprs]-[0-9A-Za-z\-]{10,200}|gh[pousr]_[A-Za-z0-9]{36,255}"
+    r"|xox[baprs]-[0-9A-Za-z\-]{10,200}|gh[ps]_[A-Za-z0-9]{36,255}"
     r"|github_pat_[A-Za-z0-9_]{22,255}|[sr]k_(?:live|test)_[0-9A-Za-z]{16,247}"
     r"|sk-(?:proj-)?[A-Za-z0-9_\-]{32,200}"
 )
@@ -171,8 +183,9 @@ _VALUE = (
 _PASSWORD_WORD = r"(?:password|passwd|passwort|pwd|passphrase|passcode|security[ _]?token)"
 _PASSWORD_ANY = rf"(?i:{_PASSWORD_WORD}|\bpw\b)"
 _PASSWORD_ASSIGNMENT = triggered(
-    rf"(?i:{_PASSWORD_WORD}|(?<![A-Za-z0-9])pw)(?:__c)?[\"']?\s*(?P<op>:=|=>|==|!=|[:=])\s*{_VALUE}",
-    rf"{_PASSWORD_ANY}(?:__c)?[\"']?\s*(?::=|=>|==|!=|[:=])",
+    rf"(?i:{_PASSWORD_WORD}|(?<![A-Za-z0-9])pw|(?<![A-Za-z0-9_\-])pass)(?:__c)?[\"']?\s*"
+    rf"(?P<op>:=|=>|==|!=|[:=])\s*{_VALUE}",
+    rf"(?i:{_PASSWORD_WORD}|\bpw|\bpass)(?:__c)?[\"']?\s*(?::=|=>|==|!=|[:=])",
     before=2,
     after=150,
 )
@@ -187,7 +200,7 @@ _PASSWORD_STATEMENT = triggered(
 _PASSWORD_WITH = triggered(
     r"(?i:(?:\bwith|\bw/|\busing|\bnew|\btemp(?:orary)?|\binitial|\bdefault|\bold|\bcurrent"
     r"|\badmin)\s+(?:the\s+)?"
-    rf"{_PASSWORD_WORD}\s+(?:of\s+)?){_VALUE}",
+    rf"(?:{_PASSWORD_WORD}|pw)\s+(?:of\s+)?){_VALUE}",
     _PASSWORD_ANY,
     before=24,
     after=150,
@@ -199,7 +212,41 @@ _PASSWORD_QUOTED = triggered(
     before=2,
     after=80,
 )
+_PRONOUN = r"(?:the|their|her|his|my|our|its|a|your)\s+"
+# "reset the password for our community user to 'Tr0ub4dor&3'", "pw for jane was set to X".
+_PASSWORD_SET_TO = triggered(
+    rf"(?i:\b(?:set|reset|chang(?:e|ed)|updat(?:e|ed)|rotat(?:e|ed))\s+(?:{_PRONOUN})?"
+    rf"(?:{_PASSWORD_WORD}|pw)\b[^\n.!?]{{0,60}}?\bto\s*:?\s*|\b(?:{_PASSWORD_WORD}|pw)\b"
+    r"[^\n.!?]{1,40}?\b(?:set|reset|changed|updated|rotated)\s+(?:it\s+)?to\s*:?\s*)"
+    rf"{_VALUE}",
+    _PASSWORD_ANY,
+    before=40,
+    after=260,
+)
+# "user 7281934, password Mc_Imp0rt!9": the value right after the word, when it looks made up.
+_MIN_DIRECT_LENGTH = 6
+_PASSWORD_DIRECT = triggered(
+    rf"(?i:\b(?:{_PASSWORD_WORD}|pw))\s+(?P<direct>[^\s\"'\u2018\u201c,;&<>()\[\]{{}}]{{6,64}})",
+    _PASSWORD_ANY,
+    before=2,
+    after=80,
+)
 _PASSWORD_ELSEWHERE = [
+    # CLI flags: --password X, -pw X, --pass "X".
+    triggered(
+        rf"(?<!\S)--?(?i:password|passwd|pwd|pass|pw)\s+(?!-){_VALUE}",
+        r"(?i:-password|-passwd|-pwd|-pass|-pw)\s",
+        before=2,
+        after=150,
+    ),
+    # <entry key="sfdc.password" value="X"/>, <property name="db.password" value="X"/>.
+    triggered(
+        r"(?i:\b(?:key|name|id|property)\s*=\s*[\"'][\w.\-]{0,40}(?:password|passwd|pwd|passphrase)"
+        r"[\"'])\s+(?i:value)\s*=\s*[\"'](?P<sq>[^\"'\n]{1,128})[\"']",
+        r"(?i:password|passwd|pwd|passphrase)[\"']\s+(?i:value)",
+        before=60,
+        after=150,
+    ),
     triggered(
         r"(?i:\bsetPassword)\s*\(\s*(?:[^,()\n]{1,60},\s*)?[\"'](?P<sq>[^\"'\n]{1,128})[\"']",
         r"(?i:setpassword)",
@@ -246,8 +293,17 @@ def find_passwords(text: str) -> Iterator[Span]:
     """Password values in assignments, statements, calls, XML and URLs."""
     for pattern in (_PASSWORD_ASSIGNMENT, _PASSWORD_QUOTED, *_PASSWORD_ELSEWHERE):
         yield from _password_values(pattern, text, strict=False)
-    for pattern in (_PASSWORD_STATEMENT, _PASSWORD_WITH):
+    for pattern in (_PASSWORD_STATEMENT, _PASSWORD_WITH, _PASSWORD_SET_TO):
         yield from _password_values(pattern, text, strict=True)
+    for match in _PASSWORD_DIRECT.finditer(text):
+        value = match.group("direct").rstrip(".,:!?*_`")
+        if (
+            len(value) >= _MIN_DIRECT_LENGTH
+            and _made_up(value)
+            and not (_NOT_DIRECT_PASSWORD.search(value) or _PLACEHOLDER.match(value))
+            and value.lower() not in _NOT_A_PASSWORD
+        ):
+            yield match.start("direct"), match.start("direct") + len(value)
 
 
 def _password_values(pattern: TriggeredPattern, text: str, *, strict: bool) -> Iterator[Span]:
@@ -293,6 +349,23 @@ def _acceptable_password(value: str, *, quoted: bool, strict: bool) -> bool:
     return len(value) >= 6 and _password_like(value) if strict else len(value) >= 4
 
 
+# Things that follow "password" without being one: versions, dates, paths, field names.
+_NOT_DIRECT_PASSWORD = re.compile(
+    r"(?i)^(?:v?\d+(?:\.\d+)+|\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}|\d+(?:st|nd|rd|th|s|x|min|h|d)"
+    r"|[\w\-]*__c|https?:|www\.|.*[/\\]|[A-Z]{2,}-\d+$|\w+-[a-z]{3,}$)"
+    r"|^(?:reset|polic|field|expir|chang|histor|manag|protect|length|complex|require|strength)"
+)
+
+
+def _made_up(value: str) -> bool:
+    """Letters and digits together, or a symbol among mixed case: "Mc_Imp0rt!9", "sunflower1987"."""
+    has_digit = any(char.isdigit() for char in value)
+    has_alpha = any(char.isalpha() for char in value)
+    has_symbol = any(not char.isalnum() for char in value)
+    mixed_case = any(char.isupper() for char in value[1:]) and any(c.islower() for c in value)
+    return (has_digit and has_alpha) or (has_symbol and mixed_case) or value.isdigit()
+
+
 def _password_like(value: str) -> bool:
     return (
         any(char.isdigit() for char in value)
@@ -307,5 +380,6 @@ def _is_member_access(value: str) -> bool:
 
 def _value_spans(pattern: TriggeredPattern, text: str) -> Iterator[Span]:
     for match in pattern.finditer(text):
-        if not _REJECTED_TOKEN.match(match.group("v")):
+        value = match.group("v")
+        if not (_REJECTED_TOKEN.match(value) or _PLACEHOLDER_RUN.search(value)):
             yield match.span("v")
