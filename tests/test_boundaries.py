@@ -21,6 +21,8 @@ ENGINE_MODULES = [
     "security/pii_address.py",
     "security/pii_health.py",
     "security/pii_hl7.py",
+    "security/pii_fields.py",
+    "security/pii_network.py",
     "security/abuse/__init__.py",
     "security/abuse/rule.py",
     "security/abuse/matching.py",

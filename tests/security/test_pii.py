@@ -79,11 +79,11 @@ CAUGHT = [
     (PiiType.PASSWORD, "String pwd = 'Sup3rS3cret!';", "Sup3rS3cret!"),
     (PiiType.PASSWORD, "System.setPassword(u.Id, 'Welcome123!');", "Welcome123!"),
     (PiiType.PRIVATE_KEY, f"Our key:\n{PEM}\nthanks", PEM),
-    (PiiType.CLOUD_KEY, "aws_access_key_id=AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+    (PiiType.CLOUD_KEY, "aws_access_key_id=AKIA4HX2QJ7RZL5M9TBW", "AKIA4HX2QJ7RZL5M9TBW"),
     (
         PiiType.CLOUD_KEY,
-        "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "aws_secret_access_key=q8Vd2LmT0bXr/K7MDENG/bPxRfiCYn4ZsHw1uJeAk",
+        "q8Vd2LmT0bXr/K7MDENG/bPxRfiCYn4ZsHw1uJeAk",
     ),
     (
         PiiType.CLOUD_KEY,
@@ -131,6 +131,26 @@ CAUGHT = [
         "Lieferadresse: Gartenweg 7, 50667 Köln",
         "Gartenweg 7, 50667 Köln",
     ),
+    # Other languages and field-named values.
+    (PiiType.PASSWORD, "Usuario: ana@tienda.mx, contraseña: Rio.Verde#2021.", "Rio.Verde#2021"),
+    (PiiType.PASSWORD, "identifiant demo, mot de passe : Pomme&Poire7.", "Pomme&Poire7"),
+    (PiiType.PASSWORD, "my password for the portal is Daisy#1988 lol", "Daisy#1988"),
+    (PiiType.PASSWORD, '[{"key": "password", "value": "Qz8!river"}]', "Qz8!river"),
+    (PiiType.DATE_OF_BIRTH, "Geburtsdatum: 02.10.1971, Kundin seit 2019.", "02.10.1971"),
+    (PiiType.DATE_OF_BIRTH, "fecha de nacimiento 14 de mayo de 1980", "14 de mayo de 1980"),
+    (PiiType.DATE_OF_BIRTH, '{"Birthdate": "1992-12-05", "Id": "003"}', "1992-12-05"),
+    (PiiType.DATE_OF_BIRTH, "Name,BIRTHDATE,Status\nAna,1984-07-09,Created", "1984-07-09"),
+    (PiiType.MEDICAL_RECORD, "Patientennummer PN-2231907 doppelt.", "PN-2231907"),
+    (PiiType.MEDICAL_RECORD, "número de historia clínica HC-2020-11873", "HC-2020-11873"),
+    (
+        PiiType.POSTAL_ADDRESS,
+        "domicilio: Calle Mayor 5, 3º B, 28013 Madrid",
+        "Calle Mayor 5, 3º B, 28013 Madrid",
+    ),
+    (PiiType.POSTAL_ADDRESS, "Kowalska, ul. Polna 8/2, Kraków", "ul. Polna 8/2"),
+    (PiiType.POSTAL_ADDRESS, '"MailingStreet": "19 Birch Lane"', "19 Birch Lane"),
+    (PiiType.PHONE, "Telefon: +49 (0)89 2180 4411", "+49 (0)89 2180 4411"),
+    (PiiType.SSN, "my social is 231 58 0476, remove it", "231 58 0476"),
 ]
 
 
@@ -168,6 +188,15 @@ KEPT = [
     "The DOB field was added on 2024-03-01 by the admin.",
     "Shield encrypts SSN__c; account 123456789 has the details.",
     "Serial 0800-1234-567 and order 2024-05-06-0001 shipped on 06-05-2024.",
+    # Networks, bind addresses and builds are not a machine's address.
+    "Allowlist 13.108.0.0/14 and the 10.40.0.0 range; the app binds to 0.0.0.0.",
+    "Netmask 255.255.255.0; went from 1.12.0.3 to 1.14.2.7. Is 1.14.2.7 a bad build?",
+    # Placeholders and empty assignments are never secrets.
+    "STRIPE_SECRET_KEY=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx\nSF_PASSWORD=\nSF_CLIENT_SECRET=\n",
+    "The AWS docs sample key AKIAIOSFODNN7EXAMPLE is not ours.",
+    "-----BEGIN PRIVATE KEY-----\n<your private key here>\n-----END PRIVATE KEY-----",
+    "Use firstname.lastname@company.com as the Federation ID format.",
+    "Via Lightning 2 we show the field; see Smith et al. Nature 2019.",
 ]
 
 
@@ -351,3 +380,27 @@ def test_evaluate_counts_found_missed_and_spurious() -> None:
     assert holdout.per_type[PiiType.SSN].false_negatives == 1
     assert holdout.per_type[PiiType.IP_ADDRESS].false_positives == 1
     assert holdout.to_dict()["per_type"]["ssn"]["recall"] == 0.0
+
+
+def test_a_value_found_once_is_found_wherever_it_is_repeated() -> None:
+    text = "p.PersonBirthdate = Date.valueOf('1975-08-21');\nfindMatch(Date.valueOf('1975-08-21'));"
+    found = [m for m in detect(text) if m.type is PiiType.DATE_OF_BIRTH]
+    assert [m.value for m in found] == ["1975-08-21", "1975-08-21"]
+
+
+def test_an_elided_session_id_is_still_a_session_id() -> None:
+    token = "00D5q00000IOsXUNDB!AQ5AQsWg6FCXMLp3U_J_4WqGRfe0T...5D68KOIwMiWKiXk1J_yzD98Obkr"
+    found = detect(f'"access_token": "{token}"')
+    assert [(m.type, m.value) for m in found] == [(PiiType.SESSION_ID, token)]
+
+
+def test_a_clinical_key_makes_a_condition_in_json_health_data() -> None:
+    text = '"Conditions": [\n  {\n    "Name": "Chronic kidney disease, stage 3"'
+    found = detect(text, {PiiType.HEALTH})
+    assert [m.value for m in found] == ["Chronic kidney disease, stage 3"]
+
+
+def test_an_everyday_abbreviation_after_a_condition_needs_a_list_separator() -> None:
+    text = "The patient's care plan has no hypertension follow-up (template 'HTN Quarterly')."
+    found = detect(text, {PiiType.HEALTH})
+    assert [m.value for m in found] == ["hypertension"]

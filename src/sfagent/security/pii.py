@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 from sfagent.security import pii_address as address
+from sfagent.security import pii_fields as fields
 from sfagent.security import pii_health as health
 from sfagent.security import pii_hl7 as hl7
+from sfagent.security import pii_network as network
 from sfagent.security import pii_patterns as patterns
 from sfagent.security import pii_secrets as secrets
 from sfagent.security.pii_patterns import Span
@@ -63,11 +65,15 @@ _FINDERS: Mapping[PiiType, tuple[Finder, ...]] = {
     PiiType.IBAN: (patterns.find_ibans,),
     PiiType.SSN: (patterns.find_ssns, hl7.find_hl7_ssns),
     PiiType.EMAIL: (patterns.find_emails,),
-    PiiType.MEDICAL_RECORD: (health.find_medical_records,),
-    PiiType.DATE_OF_BIRTH: (patterns.find_dates_of_birth, hl7.find_hl7_dates_of_birth),
-    PiiType.IP_ADDRESS: (patterns.find_ip_addresses,),
+    PiiType.MEDICAL_RECORD: (health.find_medical_records, fields.find_record_number_fields),
+    PiiType.DATE_OF_BIRTH: (
+        patterns.find_dates_of_birth,
+        hl7.find_hl7_dates_of_birth,
+        fields.find_birth_date_fields,
+    ),
+    PiiType.IP_ADDRESS: (network.find_ip_addresses,),
     PiiType.PHONE: (patterns.find_phones,),
-    PiiType.POSTAL_ADDRESS: (address.find_postal_addresses,),
+    PiiType.POSTAL_ADDRESS: (address.find_postal_addresses, fields.find_street_fields),
     PiiType.HEALTH: (health.find_health_details,),
 }
 # On overlap with equal footing, the type listed first is the more specific one.
@@ -93,7 +99,35 @@ def detect(text: str, types: Collection[PiiType] | None = None) -> list[PiiMatch
         for start, end in finder(text)
         if end > start
     ]
-    return _without_overlaps(candidates)
+    return _without_overlaps(candidates + list(_repeats(text, candidates)))
+
+
+# A value found once is the same person's wherever else it is written ("PersonBirthdate=
+# Date.valueOf('1975-08-21')" ... "findMatch('Hargrove', Date.valueOf('1975-08-21'))").
+_REPEATED_TYPES = frozenset(
+    {PiiType.DATE_OF_BIRTH, PiiType.MEDICAL_RECORD, PiiType.SSN, PiiType.PASSWORD}
+)
+_MIN_REPEATED_LENGTH = 6
+_MAX_REPEATED_VALUES = 32
+
+
+def _repeats(text: str, candidates: list[PiiMatch]) -> Iterator[PiiMatch]:
+    """Other occurrences, standing alone, of values the finders found once."""
+    seen: dict[str, PiiType] = {}
+    for match in candidates:
+        if match.type in _REPEATED_TYPES and len(match.value) >= _MIN_REPEATED_LENGTH:
+            seen.setdefault(match.value, match.type)
+    for value, pii_type in list(seen.items())[:_MAX_REPEATED_VALUES]:
+        start = text.find(value)
+        while start >= 0:
+            end = start + len(value)
+            if not (_word_char_at(text, start - 1) or _word_char_at(text, end)):
+                yield PiiMatch(pii_type, start, end, value)
+            start = text.find(value, end)
+
+
+def _word_char_at(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
 
 
 def _without_overlaps(candidates: list[PiiMatch]) -> list[PiiMatch]:

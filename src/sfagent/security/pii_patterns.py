@@ -7,7 +7,6 @@ only to the stretches around the trigger's (rare) hits.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -96,10 +95,20 @@ _WEBMAIL_WITHOUT_TLD = triggered(
 )
 
 
+# "firstname.lastname@company.com", "user@example.com": the format, nobody's address.
+_PLACEHOLDER_LOCAL_PARTS = frozenset({
+    "firstname.lastname", "first.last", "firstnamelastname", "firstname", "lastname",
+    "first.lastname", "flastname", "yourname", "your.name", "youremail", "your.email", "you",
+    "user", "username", "user.name", "someone", "somebody",
+    "name", "email", "nombre.apellido", "vorname.nachname", "prenom.nom",
+})  # fmt: skip
+
+
 def find_emails(text: str) -> Iterator[Span]:
     """Email addresses (not git@host, decorators or a bare user@)."""
     for match in _EMAIL.finditer(text):
-        if not match.group().startswith("git@"):  # git@github.com:org/repo.git is no person
+        local = match.group().partition("@")[0].lower().replace("-", ".").replace("_", ".")
+        if not (local == "git" or local in _PLACEHOLDER_LOCAL_PARTS):  # git@github.com:org/repo
             yield match.span()
     yield from (match.span() for match in _WEBMAIL_WITHOUT_TLD.finditer(text))
 
@@ -110,9 +119,10 @@ def find_emails(text: str) -> Iterator[Span]:
 _PHONE_CANDIDATE = triggered(
     r"(?<![\w.+/\-])(?:\+|\(\+?)?\d[\d \t().\-]{5,22}\d(?!\w)",
     r"\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}|\+\d{1,3}[ .\-(]?\d{1,4}[ .\-)]?\d|0\d{2,4} \d{3,4}"
-    r"|\(?0\d{1,4}\)?[ \-]\d{2,4}[ \-]\d{3,4}|0\d(?:[ .]\d{2}){4}"
+    r"|\(?0\d{1,4}\)?[ \-]\d{2,4}[ \-]\d{3,4}|0\d(?:[ .]\d{2}){4}|\+\d{1,3} ?\(0\)\d"
     r"|(?i:phone|\btel\b|\bmobile|\bcell\b|\bcall\b|\bfax\b|\bsms\b|\btext\b|\breach\b"
-    r"|whatsapp|\bph\b|number is|contact number)",
+    r"|whatsapp|\bph\b|number is|contact number|telef|t[ée]l[ée]phone|\bhandy\b|m[óo]vil"
+    r"|cellulare)",
     before=8,
     after=80,
 )
@@ -133,7 +143,8 @@ _DIGIT_RUN = re.compile(r"(?<![\w.+/\-])\+?\d{10,15}(?![\w\-]|\.\d)")
 _PHONE_CONTEXT = re.compile(
     r"(?i)(?:phone|\btel\b|\bmobile|\bcell\b|\bcall\b|\bcall (?:me|him|her|us) (?:at|on)"
     r"|\bfax\b|\bsms\b|\btext (?:me|him|her)|reach (?:me|him|her|us) (?:at|on)|whatsapp|\bph\b"
-    r"|contact number|number is)[^\n]{0,24}$"
+    r"|contact number|number is|telef|t[ée]l[ée]phone|\bhandy\b|m[óo]vil|cellulare)"
+    r"[^\n]{0,24}$"
 )
 # A number right after these words is an identifier, however it is punctuated.
 _IDENTIFIER_BEFORE = re.compile(
@@ -155,9 +166,13 @@ def find_phones(text: str) -> Iterator[Span]:
         region = _phone_region(raw, before)
         if region is None or _IDENTIFIER_BEFORE.search(before):
             continue
+        matched = False
         for found in phonenumbers.PhoneNumberMatcher(raw, region):
+            matched = True
             found_digits.add(str(found.number.national_number))
             yield start + found.start, start + found.end
+        if not matched and _unlisted_national_number(raw, before, region):
+            yield candidate.span()
     if not found_digits:
         return
     for run in _DIGIT_RUN.finditer(text):
@@ -187,6 +202,25 @@ def _phone_region(raw: str, before: str) -> str | None:
     ):
         return next((region for region in _TRUNK_REGIONS if _valid_in(raw, region)), None)
     return None
+
+
+def _unlisted_national_number(raw: str, before: str, region: str) -> bool:
+    """ "phone 07700 900461": a national number of a range phonenumbers does not list (reserved
+    for drama, or newer than its metadata), after a phone word; never "(999) 999-9999"."""
+    digits = _digits(raw)
+    return (
+        raw.startswith("0")
+        and len(set(digits)) > 3
+        and _PHONE_CONTEXT.search(before) is not None
+        and _possible_in(raw, region)
+    )
+
+
+def _possible_in(raw: str, region: str) -> bool:
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(raw, region))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def _valid_in(raw: str, region: str) -> bool:
@@ -249,7 +283,9 @@ _SSN_DASHED = triggered(
     r"(?<![\w\-.])\d{3}-\d{2}-\d{4}(?![\w\-]|\.\d)", r"\d{3}-\d{2}-\d{4}", before=2, after=4
 )
 _SSN_WITH_CONTEXT = triggered(
-    r"(?i:\bssn|\bss#|social[ _]security(?:[ _](?:number|no\.?|num|#))?)(?:__c)?[\"']?"
+    r"(?i:\bssn|\bss#|social[ _]security(?:[ _](?:number|no\.?|num|#))?"
+    r"|\bsocial(?=\s+(?:is|was|#)))"
+    r"(?:__c)?[\"']?"
     r"\s*(?:is|was|as|number|#|:|=|-)?\s*[:#=]?\s*[\"']?"
     r"(?P<v>\d{3}[ \-]?\d{2}[ \-]?\d{4})(?![\w\-])",
     r"(?i:ssn|ss#|social)",
@@ -352,86 +388,32 @@ def iban_valid(iban: str) -> bool:
     return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
 
 
-# --- IP address ----------------------------------------------------------------------------
-
-_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = triggered(
-    rf"(?<![\w.\-])(?<![A-Za-z0-9]/){_OCTET}(?:\.{_OCTET}){{3}}(?![\w\-]|\.\d)",
-    r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}",
-    before=1,
-    after=3,
-)
-_IPV6 = triggered(
-    r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|:)(?::[0-9A-Fa-f]{0,4}){2,7}"
-    r"(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:])",
-    r"::|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}",
-    before=40,
-    after=60,
-)
-_VERSION_BEFORE = re.compile(
-    r"(?i)(?:\bversion|\bver\.?|\bv|\brelease|\bbuild|\bapi|\bsdk|\brev(?:ision)?|\bpackage"
-    r"|\bfirmware|\bpatch|\bupgrade(?:d)? to|\bupdate(?:d)? to)\s*[:=#]?\s*$"
-)
-_IP_CONTEXT = re.compile(
-    r"(?i)\b(?:ip|ips|address|host|server|login|logins|logged|range|allowlist|whitelist|trusted"
-    r"|network|proxy|vpn|subnet|gateway|dns|firewall|origin|client|source|remote|connect\w*"
-    r"|request\w*|ping|route\w*|nat|lan|wan)\b"
-)
-# "upgrading the managed package from 1.2.3.4 to 1.3.0.7": a release word earlier in the clause
-# and no network word since.
-_RELEASE_WORD = re.compile(
-    r"(?i)\b(?:versions?|releases?|builds?|packages?|upgrad\w*|patch(?:es|ed)?|sdk|firmware"
-    r"|rollback|rolled\s+back|downgrad\w*)\b"
-)
-_CLAUSE_START = re.compile(r"[.!?;\n](?=\s)")
-
-
-def find_ip_addresses(text: str) -> Iterator[Span]:
-    """IPv4 and IPv6 addresses, leaving version numbers like 1.2.3.4 alone."""
-    for match in _IPV4.finditer(text):
-        if not _looks_like_version(text, match.start(), match.group()):
-            yield match.span()
-    for match in _IPV6.finditer(text):
-        if _valid_ipv6(match.group()):
-            yield match.span()
-
-
-def _looks_like_version(text: str, start: int, dotted: str) -> bool:
-    before = text[max(0, start - 40) : start]
-    if _VERSION_BEFORE.search(before):
-        return True
-    clause = _CLAUSE_START.split(text[max(0, start - 80) : start])[-1]
-    releases = list(_RELEASE_WORD.finditer(clause))
-    if releases and not _IP_CONTEXT.search(clause, releases[-1].end()):
-        return True
-    # "1.2.0.4" with no network word nearby is a build number far more often than an address.
-    return all(len(octet) == 1 for octet in dotted.split(".")) and not _IP_CONTEXT.search(before)
-
-
-def _valid_ipv6(candidate: str) -> bool:
-    if sum(char.isalnum() for char in candidate) < 2:
-        return False
-    try:
-        ipaddress.IPv6Address(candidate)
-    except ValueError:
-        return False
-    return True
-
-
 # --- date of birth -------------------------------------------------------------------------
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
+# "3 mars 1981", "14 de febrero de 1975", "3. März 1981": months in French, Spanish, German.
+_FOREIGN_MONTH = (
+    r"(?:janv(?:ier)?|f[ée]vr(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[uû]t"
+    r"|sept(?:embre)?|oct(?:obre)?|nov(?:embre)?|d[ée]c(?:embre)?|enero|febrero|marzo|abril"
+    r"|mayo|junio|julio|agosto|sep?tiembre|octubre|noviembre|diciembre|januar|februar|m[äa]rz"
+    r"|juni|juli|oktober|dezember)"
+)
 _DATE = (
-    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)?\d{2}|(?:19|20)\d{2}[/.\-]\d{1,2}[/.\-]\d{1,2}"
+    rf"(?:\d{{1,2}}\.?\s+(?:de\s+)?{_FOREIGN_MONTH}\s+(?:de\s+)?(?:19|20)\d{{2}}"
+    r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)?\d{2}|(?:19|20)\d{2}[/.\-]\d{1,2}[/.\-]\d{1,2}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|[\-/]){_MONTH},?[\s\-/](?:19|20)\d{{2}}"
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}"
     r"|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))"
 )
 _BIRTH_LABEL = re2.compile(
     r"(?i)\bdob\b|\bd\.o\.b\b|date[ _\-]?of[ _\-]?birth|birth[ _\-]?(?:date|day)|\bborn\b"
+    # Spanish, German, French, Portuguese, Italian, Dutch, Polish.
+    r"|fecha\s+de\s+nacimiento|\bf\.\s?nac\.|\bnacid[oa]\s+el\b|geburtsdatum|\bgeb\.|\bgeboren\b"
+    r"|date\s+de\s+naissance|\bn[ée]e?\s+le\b|data\s+de\s+nascimento|\bnascid[oa]\s+em\b"
+    r"|data\s+di\s+nascita|\bnat[oa]\s+il\b|geboortedatum|data\s+urodzenia|\burodzon[ya]\b"
 )
 _DATE_AFTER_LABEL = re.compile(rf"(?i)(?<![\w/.\-])(?:{_DATE})(?![\w]|[/.\-]\d)")
 # How far after a birth-date word, or after the previous birth date ("said 7 Feb 1979, record
@@ -451,6 +433,8 @@ _NOT_A_BIRTH_DATE = re.compile(
     r"|migrat\w*|imported|loaded|death|died|deceased|anniversary|wedding|at|between|from"
     r"|on(?!\s+(?:file|record|the\s+(?:contact|record|account|lead|form|patient))))\b"
 )
+# `"Birthdate": null, "LastModifiedDate": "2024-05-02"`: the date belongs to the other key.
+_OTHER_KEY = re.compile(r"[\"'][A-Za-z_][\w.]*[\"']\s*:")
 _LEADING_ON = re.compile(r"(?i)\s*on\b")
 
 
@@ -468,6 +452,7 @@ def find_dates_of_birth(text: str) -> Iterator[Span]:
                 date.start() - position > reach
                 or between.count("\n") > 1
                 or _NOT_A_BIRTH_DATE.search(between)
+                or _OTHER_KEY.search(between)
             ):
                 break
             yield date.span()

@@ -27,10 +27,17 @@ _SESSION_ASSIGNMENT = triggered(
 )
 
 
+# "00D...!AQcAQOa7...truncated": a token cut short for display; a "..." inside a long one still
+# leaves a live secret on either side.
+_ELIDED_END = re.compile(r"\.{3}(?:[a-z]{0,12})$")
+
+
 def find_session_ids(text: str) -> Iterator[Span]:
     """Salesforce session ids (00D...!token) and sid= / sessionId values."""
     for match in _SESSION_ID.finditer(text):
-        if not _PLACEHOLDER_RUN.search(match.group()):
+        if not _PLACEHOLDER_RUN.search(match.group().replace("...", "", 1)) and not (
+            _ELIDED_END.search(match.group())
+        ):
             yield match.span()
     yield from _value_spans(_SESSION_ASSIGNMENT, text)
 
@@ -81,6 +88,8 @@ _OAUTH_TOKEN = [
         after=8200,
     ),
 ]
+# "sk_live_xxxxxxxxxxxx", "AKIAIOSFODNN7EXAMPLE" (AWS's documented sample), "sk_test_YOUR_KEY".
+_SAMPLE_KEY = re.compile(r"(?i)x{6}|\*{4}|0{8}|EXAMPLE|YOUR_?|REPLACE|PLACEHOLDER|DUMMY")
 _REJECTED_TOKEN = re.compile(r"(?i)^(?:your|my|the|<|\$|\{|x{4}|\*+$|token|null|undefined)")
 # "00DXXXXXXXXXXXX!XXXXXXXX...", "abc********": a documented shape, not a live value.
 _PLACEHOLDER_RUN = re.compile(r"X{8}|x{8}|\*{4}|\.{3}|<[^>\s]{1,40}>")
@@ -127,10 +136,14 @@ _SECRET_STATEMENT = triggered(
 
 def find_cloud_keys(text: str) -> Iterator[Span]:
     """Provider keys by their shape, and values assigned to key or secret names."""
-    yield from (match.span() for match in _CLOUD_KEY.finditer(text))
+    for match in _CLOUD_KEY.finditer(text):
+        if not _SAMPLE_KEY.search(match.group()):
+            yield match.span()
     for match in _SECRET_ASSIGNMENT.finditer(text):
         value = match.group("v")
-        if _looks_random(value) and not (_REJECTED_TOKEN.match(value) or _is_member_access(value)):
+        if _looks_random(value) and not (
+            _REJECTED_TOKEN.match(value) or _is_member_access(value) or _SAMPLE_KEY.search(value)
+        ):
             yield match.span("v")
     for match in _SECRET_STATEMENT.finditer(text):
         value = match.group("v")
@@ -149,6 +162,7 @@ def _looks_random(value: str) -> bool:
 
 _PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----")
+_KEY_MATERIAL = re.compile(r"[A-Za-z0-9+/=]{16}")
 _BASE64_LINE = re.compile(r"[ \t]*(?:[A-Za-z0-9+/=]{16,}|[A-Za-z\-]+: [^\n]*)[ \t]*\r?\n?")
 
 
@@ -160,7 +174,9 @@ def find_private_keys(text: str) -> Iterator[Span]:
     while (begin := _PEM_BEGIN.search(text, position)) is not None:
         end = _PEM_END.search(text, begin.end())
         stop = end.end() if end is not None else _truncated_key_end(text, begin.end())
-        yield begin.start(), stop
+        body = text[begin.end() : end.start() if end is not None else stop]
+        if _KEY_MATERIAL.search(body):  # not "<your private key here>" or "..." in a frame
+            yield begin.start(), stop
         position = stop
 
 
@@ -178,14 +194,25 @@ def _truncated_key_end(text: str, position: int) -> int:
 _VALUE = (
     r"(?:\"(?P<dq>[^\"\n]{1,128})\"|'(?P<sq>[^'\n]{1,128})'"
     r"|[\u2018\u201c](?P<cq>[^\u2019\u201d\n]{1,128})[\u2019\u201d]"
-    r"|(?P<bare>[^\s\"'\u2018\u201c,;&<>()\[\]{}]{1,128}))"
+    r"|(?P<bare>(?:[^\s\"'\u2018\u201c,;&<>()\[\]{}]|&(?![\w.\-]{1,40}=)(?=\S)){1,128}))"
 )
-_PASSWORD_WORD = r"(?:password|passwd|passwort|pwd|passphrase|passcode|security[ _]?token)"
+# Also Spanish, Portuguese, French, Italian, Dutch, Polish and Swedish.
+_PASSWORD_WORD = (
+    r"(?:password|passwd|passwort|pwd|passphrase|passcode|security[ _]?token|contrase(?:ñ|n)a"
+    r"|senha|mot[ _]de[ _]passe|wachtwoord|has(?:ł|l)o|l(?:ö|o)senord|kennwort)"
+)
+# "Contraseña temporal:", "new password:", "mot de passe provisoire :".
+_PASSWORD_ADJECTIVE = (
+    r"temporal|temporary|temp|provisoire|provisorisches|provisional|provis[óo]ria|tempor[äa]r"
+    r"|initial|inicial|nueva|nouveau|neues|nova|new|actual|aktuelles|atual|antigua|ancien|old"
+)
 _PASSWORD_ANY = rf"(?i:{_PASSWORD_WORD}|\bpw\b)"
 _PASSWORD_ASSIGNMENT = triggered(
-    rf"(?i:{_PASSWORD_WORD}|(?<![A-Za-z0-9])pw|(?<![A-Za-z0-9_\-])pass)(?:__c)?[\"']?\s*"
-    rf"(?P<op>:=|=>|==|!=|[:=])\s*{_VALUE}",
-    rf"(?i:{_PASSWORD_WORD}|\bpw|\bpass)(?:__c)?[\"']?\s*(?::=|=>|==|!=|[:=])",
+    rf"(?i:{_PASSWORD_WORD}|(?<![A-Za-z0-9])pw|(?<![A-Za-z0-9_\-])pass)(?:__c)?[\"']?"
+    rf"(?:\s+(?i:{_PASSWORD_ADJECTIVE}))?\s*"
+    rf"(?P<op>:=|=>|==|!=|[:=])[ \t]*{_VALUE}",
+    rf"(?i:{_PASSWORD_WORD}|\bpw|\bpass)(?:__c)?[\"']?(?:\s+(?i:{_PASSWORD_ADJECTIVE}))?\s*"
+    r"(?::=|=>|==|!=|[:=])",
     before=2,
     after=150,
 )
@@ -204,6 +231,16 @@ _PASSWORD_WITH = triggered(
     _PASSWORD_ANY,
     before=24,
     after=150,
+)
+# "my password for the community is Tigger#2019", "Passwort ... das alte war Sommer2024!Berlin":
+# words between the password and its value, in the languages customers write in.
+_PASSWORD_LATER = triggered(
+    rf"(?i:\b(?:{_PASSWORD_WORD}|pw)\b[^\n.!?:=]{{0,60}}?\s(?:is|was|es|era|ist|war|lautet"
+    r"|est|était|é|è)\s*:?\s+)"
+    rf"{_VALUE}",
+    _PASSWORD_ANY,
+    before=2,
+    after=220,
 )
 _PASSWORD_QUOTED = triggered(
     rf"(?i:\b{_PASSWORD_WORD})\s+[\"'\u2018\u201c]"
@@ -246,6 +283,14 @@ _PASSWORD_ELSEWHERE = [
         r"(?i:password|passwd|pwd|passphrase)[\"']\s+(?i:value)",
         before=60,
         after=150,
+    ),
+    # {"key": "password", "value": "X"}: a Postman body or environment.
+    triggered(
+        r"(?i:[\"'](?:key|name)[\"']\s*:\s*[\"'][\w.\-]{0,40}(?:password|passwd|pwd|passphrase)"
+        r"[\"']\s*,\s*[\"']value[\"']\s*:\s*)[\"'](?P<sq>[^\"'\n]{1,128})[\"']",
+        r"(?i:password|passwd|pwd|passphrase)[\"']\s*,\s*[\"'](?i:value)",
+        before=60,
+        after=170,
     ),
     triggered(
         r"(?i:\bsetPassword)\s*\(\s*(?:[^,()\n]{1,60},\s*)?[\"'](?P<sq>[^\"'\n]{1,128})[\"']",
@@ -293,7 +338,7 @@ def find_passwords(text: str) -> Iterator[Span]:
     """Password values in assignments, statements, calls, XML and URLs."""
     for pattern in (_PASSWORD_ASSIGNMENT, _PASSWORD_QUOTED, *_PASSWORD_ELSEWHERE):
         yield from _password_values(pattern, text, strict=False)
-    for pattern in (_PASSWORD_STATEMENT, _PASSWORD_WITH, _PASSWORD_SET_TO):
+    for pattern in (_PASSWORD_STATEMENT, _PASSWORD_WITH, _PASSWORD_SET_TO, _PASSWORD_LATER):
         yield from _password_values(pattern, text, strict=True)
     for match in _PASSWORD_DIRECT.finditer(text):
         value = match.group("direct").rstrip(".,:!?*_`")
