@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sfagent.config import Settings, TierLimits
@@ -17,6 +18,7 @@ from sfagent.conversations.service import (
 )
 from sfagent.db.base import utcnow
 from sfagent.db.engine import bind_tenant
+from sfagent.errors import SfagentError
 from sfagent.idempotency.repository import purge_expired
 from sfagent.outbox.registry import JobContext, JobHandler, PermanentJobError
 from sfagent.pipeline.stages import HANDOFF_JOB
@@ -89,9 +91,13 @@ async def for_each_organization(
         ]
     total = 0
     for organization_id, limits in organizations:
-        async with sessionmaker() as session, session.begin():
-            await bind_tenant(session, organization_id)
-            total += await work(session, organization_id, limits)
+        try:
+            async with sessionmaker() as session, session.begin():
+                await bind_tenant(session, organization_id)
+                total += await work(session, organization_id, limits)
+        except (SfagentError, DBAPIError, OSError):
+            # One organization's failure (a lock, a bad row) must not starve the others.
+            log.exception("sweep.organization_failed", organization_id=organization_id)
     return total
 
 

@@ -79,8 +79,10 @@ def clear_errors() -> Iterator[None]:
     except (OperationalError, DBAPIError) as error:
         reason = str(getattr(error, "orig", error)).splitlines()[0]
         fail(f"database unavailable: {reason}", error)
+    except TimeoutError as error:
+        fail("the database did not answer in time (SFAGENT_DATABASE_TIMEOUT_SECONDS)", error)
     except OSError as error:
-        fail(str(error), error)
+        fail(str(error) or type(error).__name__, error)
 
 
 def fail(message: str, error: BaseException) -> None:

@@ -13,12 +13,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import DBAPIError
 
 from sfagent.config import Settings, load_settings
 from sfagent.db import migrate
 from sfagent.db.engine import bind_tenant
-from sfagent.errors import ValidationFailed
-from sfagent.kb.cli_support import clear_errors, database, progress_bar, tenant_for
+from sfagent.errors import SfagentError, ValidationFailed
+from sfagent.kb.cli_support import clear_errors, database, err_console, progress_bar, tenant_for
 from sfagent.privacy import service
 from sfagent.tenancy import service as tenancy
 
@@ -120,18 +121,25 @@ def purge_command(
     with clear_errors():
         settings = load_settings()
         migrate.require_up_to_date(settings)
-        rows = asyncio.run(_purge(settings, org, quiet=quiet))
+        rows, failed = asyncio.run(_purge(settings, org, quiet=quiet))
     for slug, run in rows:
         console.print(
             f"{slug}: deleted {run.deleted} conversation(s) last active before "
             f"{run.cutoff.isoformat(timespec='seconds')} ({run.retention_days} days)",
             highlight=False,
         )
+    if failed:
+        err_console.print(
+            f"error: {len(failed)} organization(s) not purged: {', '.join(failed[:10])}",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 async def _purge(
     settings: Settings, org: str | None, *, quiet: bool
-) -> list[tuple[str, service.RetentionRun]]:
+) -> tuple[list[tuple[str, service.RetentionRun]], list[str]]:
     async with database(settings) as sessions:
         async with sessions.reader() as session:
             if org is not None:
@@ -139,16 +147,27 @@ async def _purge(
             else:
                 organizations = list(await tenancy.list_organizations(session))
         rows: list[tuple[str, service.RetentionRun]] = []
+        failed: list[str] = []
         with progress_bar(quiet or len(organizations) < 2) as bar:
             task = bar.add_task("purging", total=len(organizations))
             for organization in organizations:
                 tenant = tenant_for(organization, settings)
-                # One transaction per organization: each purge stands alone, as scheduled.
-                async with sessions.writer() as session, session.begin():
-                    await bind_tenant(session, tenant.organization_id)
-                    rows.append((organization.slug, await service.run_retention(session, tenant)))
+                # One transaction per organization: each purge stands alone, as scheduled,
+                # and one that fails does not stop the others.
+                try:
+                    async with sessions.writer() as session, session.begin():
+                        await bind_tenant(session, tenant.organization_id)
+                        run = await service.run_retention(session, tenant)
+                    rows.append((organization.slug, run))
+                except (SfagentError, DBAPIError, OSError) as error:
+                    failed.append(organization.slug)
+                    err_console.print(
+                        f"{organization.slug}: not purged: {type(error).__name__}: {error}",
+                        markup=False,
+                        highlight=False,
+                    )
                 bar.update(task, advance=1, description=f"purged {organization.slug}")
-    return rows
+    return rows, failed
 
 
 def _checked_settings(user: str) -> Settings:
