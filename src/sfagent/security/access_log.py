@@ -24,16 +24,19 @@ async def note_staff_access(
     key = f"access:{tenant.principal.id}:{target}"
     window = await app_state.backplane.hit(key, ACCESS_WINDOW_SECONDS, time.time())
     if window.count == 1:
-        background.add_task(_record, app_state, tenant, target)
-
-
-async def _record(app_state: Any, tenant: Tenant, target: str) -> None:
-    lock = app_state.sqlite_write_lock or contextlib.nullcontext()
-    async with lock, app_state.sessionmaker() as session, session.begin():
-        await record_audit(
-            session,
+        background.add_task(
+            audit_beside,
+            app_state,
             organization_id=tenant.organization_id,
             actor=tenant.principal.label,
             action="conversation.viewed",
             target=target,
         )
+
+
+async def audit_beside(app_state: Any, **entry: Any) -> None:
+    """Append an audit entry in its own write transaction, queued behind this process's
+    other writers (SQLite's lock), for requests whose own transaction only reads."""
+    lock = app_state.sqlite_write_lock or contextlib.nullcontext()
+    async with lock, app_state.sessionmaker() as session, session.begin():
+        await record_audit(session, **entry)

@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sfagent.config import Settings, load_settings
 from sfagent.db import migrate
-from sfagent.db.engine import create_engine, create_sessionmaker
+from sfagent.kb.cli_support import database, err_console, fail
 from sfagent.security.crypto import Keyring, KeyringError, generate_key_spec
 from sfagent.security.keys import (
     DEFAULT_BATCH,
@@ -29,15 +27,12 @@ from sfagent.security.keys import (
 from sfagent.security.pii import redact
 from sfagent.security.pii_eval import evaluate, load_labelled
 
-T = TypeVar("T")
 keys_app = typer.Typer(help="Encryption keys for data at rest.", no_args_is_help=True)
 console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"error: {message}", markup=False, highlight=False)
-    raise typer.Exit(1)
+    fail(message, KeyringError(message))
 
 
 def _keyring(settings: Settings) -> Keyring:
@@ -70,7 +65,7 @@ def keys_status(
     """How many stored values each key (or plain text) holds, per encrypted column."""
     settings = load_settings()
     migrate.require_up_to_date(settings)
-    usage = asyncio.run(_with_sessions(settings, key_usage))
+    usage = asyncio.run(_usage(settings))
     keyring = settings.keyring()
     if as_json:
         primary = keyring.primary.key_id if keyring else None
@@ -113,7 +108,6 @@ def keys_rotate(
 async def _rotate(
     settings: Settings, keyring: Keyring, batch_size: int, decrypt: bool
 ) -> RotationReport:
-    engine = create_engine(settings)
     bar = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -129,27 +123,20 @@ async def _rotate(
             tasks[column.label] = bar.add_task(column.label, total=None)
         bar.advance(tasks[column.label], rows)
 
-    try:
+    async with database(settings) as sessions:
         with bar:
             return await rotate(
-                create_sessionmaker(engine, writer=True),
+                sessions.writer,
                 keyring,
                 to_plaintext=decrypt,
                 batch_size=batch_size,
                 progress=advance,
             )
-    finally:
-        await engine.dispose()
 
 
-async def _with_sessions(
-    settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]
-) -> T:
-    engine = create_engine(settings)
-    try:
-        return await work(create_sessionmaker(engine))
-    finally:
-        await engine.dispose()
+async def _usage(settings: Settings) -> dict[str, dict[str, int]]:
+    async with database(settings) as sessions:
+        return await key_usage(sessions.reader)
 
 
 def pii_eval_command(

@@ -4,13 +4,13 @@ organization when the credential named a real key or account."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sfagent.errors import CredentialRejected, Unauthorized
+from sfagent.security.access_log import audit_beside
 from sfagent.security.audit import record_audit
 from sfagent.security.lockout import Attempt, AuthLockout
 
@@ -47,28 +47,20 @@ async def _audit_rejection(
     locked: str | None,
 ) -> None:
     """Committed now: the request's transaction rolls back with the 401."""
+    entry: dict[str, Any] = {
+        "organization_id": error.organization_id,
+        "actor": error.actor,
+        "action": "auth.locked_out" if locked else "auth.rejected",
+        "details": {"reason": error.message, "address": attempt.address, "locked": locked},
+    }
     if _is_writer(session):
         # It holds SQLite's write lock (a POST): write here, as a second writer would wait.
-        await _record(session, error, attempt, locked)
+        await record_audit(session, **entry)
         await session.commit()
-        return
-    # A read transaction may not be able to upgrade (SQLite): write beside it instead.
-    lock = app_state.sqlite_write_lock or contextlib.nullcontext()
-    async with lock, app_state.sessionmaker() as writer, writer.begin():
-        await _record(writer, error, attempt, locked)
+    else:
+        # A read transaction may not be able to upgrade (SQLite): write beside it instead.
+        await audit_beside(app_state, **entry)
 
 
 def _is_writer(session: AsyncSession) -> bool:
     return session.get_bind().get_execution_options().get("sqlite_begin") == "IMMEDIATE"
-
-
-async def _record(
-    session: AsyncSession, error: CredentialRejected, attempt: Attempt, locked: str | None
-) -> None:
-    await record_audit(
-        session,
-        organization_id=error.organization_id,
-        actor=error.actor,
-        action="auth.locked_out" if locked else "auth.rejected",
-        details={"reason": error.message, "address": attempt.address, "locked": locked},
-    )
