@@ -61,8 +61,12 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\b(data loss|lost (all|our|the) (data|records)|(are|were|is) (all )?(gone|wiped)|"
-            r"wiped out|get (our|the|my) data back|hard delete\w* (on )?the wrong)\b",
-            re.IGNORECASE,
+            r"wiped out|get (our|the|my) data back|hard delete\w* (on )?the wrong|"
+            r"recycle bin (is|was) (empty|emptied)|(deleted|overwr\w+|wiped) .{0,60}\b(by "
+            r"mistake|accidentally|in error)|(accidentally|mistakenly) (hard )?(deleted|"
+            r"overwr\w+|wiped)|(delete|deleted|deletion)\b.{0,60}\bwrong (file|records?|"
+            r"object))\b",
+            re.IGNORECASE | re.DOTALL,
         ),
         "possible data loss needs a person straight away",
     ),
@@ -88,17 +92,42 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"\b(chargeback|(want|need|request\w*|get|demand) (a |the |our |my )?(\w+ )?"
             r"refund\w*|refund(ed)? (to )?(us|me|our)\b|charged twice|double[- ]charged|"
-            r"dispute (the|this|a) (charge|invoice))",
+            r"disput(e|es|ed|ing) (the|this|a|that|our|an)\b|billing disputes?|"
+            r"will not pay|won'?t pay|refuse to pay)",
             re.IGNORECASE,
         ),
         "refunds and payment disputes are decided by our billing team",
     ),
     (
         re.compile(
+            r"\b(formally cancel|(want to|going to|how (do|can) (we|i)) cancel (our |the |my )?"
+            r"(contract|subscription|salesforce|licen[cs]es|plan)\b|(do not|don'?t|not) "
+            r"(want (it )?to )?auto[- ]?renew|terminate (our|the) (contract|agreement|subscription)|"
+            r"move (off|away from) salesforce|notice of (non[- ]?renewal|termination|"
+            r"cancell?ation))",
+            re.IGNORECASE,
+        ),
+        "cancellations and contract terms are handled by our billing team",
+    ),
+    (
+        re.compile(
+            r"\b(every|all|thousands|hundreds)\b.{0,120}\b(still (running|going|sending|"
+            r"happening|emailing|updating|overwriting)|keeps? (sending|emailing|overwriting|"
+            r"deleting))\b",
+            re.IGNORECASE | re.DOTALL,
+        ),
+        "automation changing data or emailing customers right now risks data loss; it needs a "
+        "person straight away",
+    ),
+    (
+        re.compile(
             r"\b(talk|speak|chat) (to|with) (a |an |your )?(human|person|someone|agent|"
             r"representative|engineer|security)|\b(real|live) (person|human|agent)\b|"
-            r"\b(need|want|get)( \w+){0,4} (a |an )?(person|human|engineer|someone|somebody)"
-            r"\b|\bplease escalate\b|\bescalate (this|it)\b",
+            r"\b(need|want|get)( \w+){0,4} (a |an )?(person|human|engineer|someone|"
+            r"somebody)\b|\b(someone|somebody) "
+            r"(from|at|on) (your|salesforce)|\bplease escalate\b|\bescalate (this|it)\b|"
+            r"\b(route|forward|pass|send) (this|it|me) to (whoever|someone|somebody|the team|"
+            r"your)|\bwho (at|in) (salesforce|your (company|team))",
             re.IGNORECASE,
         ),
         "you asked for a person",

@@ -1,0 +1,70 @@
+"""What a machine should not try to settle: the words that hand a message to a person, the
+priority the hand-off gets, and the everyday messages that must stay with the agent."""
+
+from __future__ import annotations
+
+import pytest
+
+from sfagent.escalation.policy import plan_handoff
+from sfagent.pipeline.policy import handoff_needed
+from sfagent.pipeline.turn import Turn
+
+
+def reason_for(text: str) -> str | None:
+    handoff = handoff_needed(Turn(content=text, channel="api"))
+    return handoff.reason if handoff is not None else None
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        (
+            "an intern ran a Data Loader Hard Delete on 48,000 Contacts using the wrong file, "
+            "the recycle bin is empty",
+            "urgent",
+        ),
+        ("We accidentally deleted all the opportunities of the EMEA team", "urgent"),
+        ("Someone overwrote the prices by mistake with yesterday's import", "urgent"),
+        (
+            "A flow we activated is emailing every customer that their contract was cancelled. "
+            "It's still running.",
+            "urgent",
+        ),
+        (
+            "the new version sets Amount to 0 on every opportunity, thousands of records, and "
+            "it's still happening",
+            "urgent",
+        ),
+        (
+            "We're disputing the difference and will not pay that line until it's corrected.",
+            "high",
+        ),
+        ("Please route this to whoever handles billing disputes.", "high"),
+        ("How do we formally cancel our contract? We do NOT want it to auto-renew.", "high"),
+        ("We have decided to move off Salesforce when the contract ends.", "high"),
+        ("Please have someone from your side confirm this in writing.", "normal"),
+        ("Who at Salesforce do we notify about this?", "normal"),
+    ],
+)
+def test_what_only_a_person_can_settle_is_handed_off_at_its_priority(
+    text: str, priority: str
+) -> None:
+    reason = reason_for(text)
+    assert reason is not None, text
+    assert plan_handoff(reason, by_rule=False).priority == priority
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The error is still happening after I cleared the cache",
+        "My batch job is still running after two hours, is that normal?",
+        "How do I cancel a scheduled Apex job?",
+        "How do I delete records in bulk with Data Loader?",
+        "Can I restore records from the Recycle Bin with Data Loader?",
+        "Our invoice shows the wrong billing address, where do I change it?",
+        "Which renewal options do we have for our sandbox licences?",
+    ],
+)
+def test_everyday_questions_stay_with_the_agent(text: str) -> None:
+    assert reason_for(text) is None
