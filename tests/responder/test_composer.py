@@ -29,6 +29,7 @@ from sfagent.responder.composer import (
     flesch_reading_ease,
 )
 from sfagent.responder.composer_phrases import TEMPLATE_PHRASES
+from sfagent.responder.composer_sources import without_placeholders
 
 LOCK_MESSAGE = "UNABLE_TO_LOCK_ROW when our nightly batch updates contacts"
 SOQL_LOOP_MESSAGE = """I get System.LimitException: Too many SOQL queries: 101 in my trigger
@@ -130,6 +131,8 @@ def evidence_text(req: ReplyRequest) -> str:
     for source in req.sources:
         article = source.article
         pieces += [article.title, article.id, f"{article.title} ({article.id})", article.body]
+        # An unfilled template placeholder may be named neutrally ("the billing portal").
+        pieces.append(without_placeholders(article.body))
     if req.diagnosis is not None:
         pieces += [str(value) for cause in req.diagnosis.causes for value in _values(cause)]
         pieces += [a.governor_risk.summary for a in req.diagnosis.apex if a.governor_risk]
@@ -205,6 +208,7 @@ def test_every_sentence_comes_from_a_source_the_diagnosis_or_a_template(
     reply = compose_reply(req)
     assert reply.grounded
     assert ungrounded_units(req, reply) == []
+    assert "{{" not in reply.text  # unfilled template placeholders never reach a customer
     sources = normalise(evidence_text(req))
     for block in code_blocks(reply.text):
         assert normalise(block) in sources

@@ -22,6 +22,21 @@ _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 # those sentences are instructions for us, not advice for the customer.
 _ADDRESSED_TO_AGENT = re.compile(r"^(?:\*\*[^*]+\*\*:\s*)?the agent\b", re.IGNORECASE)
 MIN_CLAUSE_WORDS = 3  # shorter pieces of a sentence do not stand alone
+# The shipped billing articles are templates with {{PLACEHOLDERS}} a tenant replaces. Until it
+# does, a customer must never see the braces: a contact or place reads as the neutral name of
+# who or what it stands for, and a sentence resting on an unfilled figure or policy ("at least
+# {{NOTICE_PERIOD_DAYS}} days") is left out rather than guessed.
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Z0-9_]+)\s*\}\}")
+_PLACEHOLDER_ASIDE = re.compile(r"\s*\([^()]*\{\{[^()]*\)")
+_NEUTRAL_PLACEHOLDERS = {
+    "COMPANY": "our company",
+    "SUPPORT_EMAIL": "our support team",
+    "BILLING_EMAIL": "our billing team",
+    "BILLING_PORTAL_URL": "the billing portal",
+    "SALES_EMAIL": "your account manager",
+    "CONTRACTS_EMAIL": "our contracts team",
+    "SLA_URL": "the service level agreement",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +79,32 @@ def read_article(article: Article) -> ArticleParts:
     """Split an article's `##` sections into the parts a reply quotes."""
     sections = _sections(article.body)
     return ArticleParts(
-        problem=tuple(_prose_sentences(sections.get("problem", ""))),
-        cause=tuple(_prose_sentences(sections.get("cause", ""))),
+        problem=tuple(_filled(_prose_sentences(sections.get("problem", "")))),
+        cause=tuple(_filled(_prose_sentences(sections.get("cause", "")))),
         steps=tuple(_steps(sections.get("steps", ""))),
-        checks=tuple(_bullets(sections.get("how to verify", ""))),
+        checks=tuple(_filled(_bullets(sections.get("how to verify", "")))),
     )
+
+
+def without_placeholders(text: str) -> str:
+    """`text` with known contact placeholders named neutrally and every sentence that still
+    holds an unfilled placeholder left out."""
+    if "{{" not in text:
+        return text
+    return " ".join(_filled(split_sentences(text)))
+
+
+def _filled(sentences: list[str]) -> list[str]:
+    kept: list[str] = []
+    for sentence in sentences:
+        named = _PLACEHOLDER.sub(_neutral_name, _PLACEHOLDER_ASIDE.sub("", sentence))
+        if "{{" not in named:
+            kept.append(named[:1].upper() + named[1:] if named[:1].islower() else named)
+    return kept
+
+
+def _neutral_name(found: re.Match[str]) -> str:
+    return _NEUTRAL_PLACEHOLDERS.get(found.group(1), found.group(0))
 
 
 def drop_parentheticals(sentence: str) -> str:
@@ -213,7 +249,8 @@ def _dedent(lines: list[str]) -> str:
 
 def _for_customer(text: str) -> str:
     """`text` without the sentences addressed to the support agent."""
-    return " ".join(s for s in split_sentences(text) if not _ADDRESSED_TO_AGENT.match(s))
+    kept = [s for s in split_sentences(text) if not _ADDRESSED_TO_AGENT.match(s)]
+    return " ".join(_filled(kept))
 
 
 def _join_lines(lines: list[str]) -> str:

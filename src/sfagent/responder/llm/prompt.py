@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sfagent.responder.composer_sources import without_placeholders
 from sfagent.responder.llm.base import ChatMessage, LLMRequest, Role
 
 SYSTEM_PROMPT = """\
@@ -135,7 +136,7 @@ def _sources_block(sources: Sequence[PromptSource], options: PromptOptions) -> s
         return "<sources>\n(no knowledge source matched this message)\n</sources>"
     blocks = []
     for number, source in enumerate(sources, start=1):
-        text = source.text[: options.max_source_chars]
+        text = without_placeholders(source.text)[: options.max_source_chars]
         blocks.append(
             f'<source number="{number}" id="{_attribute(source.article_id)}" '
             f'title="{_attribute(source.title)}">\n{_defuse(text)}\n</source>'
