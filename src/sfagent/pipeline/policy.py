@@ -102,7 +102,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"\b(formally cancel|(want to|going to|how (do|can) (we|i)) cancel (our |the |my )?"
             r"(contract|subscription|salesforce|licen[cs]es|plan)\b|(do not|don'?t|not) "
-            r"(want (it )?to )?auto[- ]?renew|terminate (our|the) (contract|agreement|subscription)|"
+            r"(want (it )?to )?auto[- ]?renew|terminate (our|the) (contract|agreement|"
+            r"subscription)|"
             r"move (off|away from) salesforce|notice of (non[- ]?renewal|termination|"
             r"cancell?ation))",
             re.IGNORECASE,
