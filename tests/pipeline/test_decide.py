@@ -91,3 +91,32 @@ def test_a_pasted_log_is_searched_by_its_error_lines() -> None:
     assert "FATAL_ERROR" in query
     assert "USER_INFO" not in query and "CODE_UNIT_STARTED" not in query
     assert len(query) < len(turn.content)
+
+
+async def test_clauses_around_a_recognised_error_are_one_problem(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    conversation = await harness.create_conversation(tenant)
+    reply = await post(
+        harness,
+        tenant,
+        conversation["id"],
+        "In an after insert trigger I insert a log row and then call our ERP over HTTP. "
+        "Blows up with: System.CalloutException: You have uncommitted work pending. Please "
+        "commit or rollback before calling out. why? i thought the log insert was harmless",
+    )
+    assert not reply["response"].startswith("You asked about")
+    assert "uncommitted work" in reply["response"].lower()
+
+
+async def test_two_problems_without_an_error_are_answered_in_turn(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    conversation = await harness.create_conversation(tenant)
+    reply = await post(
+        harness,
+        tenant,
+        conversation["id"],
+        "I need to reset my password, and separately our weekly data export also fails",
+    )
+    assert reply["response"].startswith("You asked about two things")
