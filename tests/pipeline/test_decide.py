@@ -101,9 +101,10 @@ async def test_clauses_around_a_recognised_error_are_one_problem(
         harness,
         tenant,
         conversation["id"],
-        "In an after insert trigger I insert a log row and then call our ERP over HTTP. "
-        "Blows up with: System.CalloutException: You have uncommitted work pending. Please "
-        "commit or rollback before calling out. why? i thought the log insert was harmless",
+        "In an after insert trigger I insert an Integration_Log__c row and then call our ERP "
+        "over HTTP. Blows up with:\nSystem.CalloutException: You have uncommitted work "
+        "pending. Please commit or rollback before calling out\nwhy? i thought the log insert "
+        "was harmless",
     )
     assert not reply["response"].startswith("You asked about")
     assert "uncommitted work" in reply["response"].lower()
