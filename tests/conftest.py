@@ -31,6 +31,13 @@ TEST_DATABASE_URL = os.environ.get("SFAGENT_TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("SFAGENT_TEST_REDIS_URL")
 REQUIRE_SERVICES = os.environ.get("SFAGENT_REQUIRE_SERVICES") == "1"
 RUN_ID = uuid.uuid4().hex[:10]
+# SFAGENT_DATABASE_TIMEOUT_SECONDS for the PostgreSQL stack. The product default (5 s) bounds
+# opening a connection; on a saturated CI runner (2 cores, the suite, PostgreSQL, Redis and
+# e2e servers at once) a connect has taken longer, and asyncpg then gave up with an empty
+# TimeoutError (a 503, plus a "Future exception was never retrieved: ConnectionError(
+# 'unexpected connection_lost() call')" for the half-made connection it closed). Tests about
+# timeouts set their own.
+TEST_DATABASE_TIMEOUT_SECONDS = 30.0
 
 # Never let a developer's .env or environment leak into the tests.
 for name in list(os.environ):
@@ -109,6 +116,7 @@ def _postgres_stack(admin_url: str, redis_url: str) -> tuple[Stack, list[str]]:
         database_schema=schema,
         redis_url=redis_url,
         redis_prefix=f"sfagent-test-{RUN_ID}:",
+        database_timeout_seconds=TEST_DATABASE_TIMEOUT_SECONDS,
         environment="test",
     )
     migrate.upgrade(settings)

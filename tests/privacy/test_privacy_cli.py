@@ -32,7 +32,12 @@ cli.add_typer(privacy_app, name="privacy")
 @pytest.fixture(autouse=True)
 def same_database(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI reads its settings from the environment: point it at the app's database."""
-    for name in ("database_url", "migration_database_url", "database_schema"):
+    for name in (
+        "database_url",
+        "migration_database_url",
+        "database_schema",
+        "database_timeout_seconds",
+    ):
         value = getattr(harness.settings, name)
         if value:
             monkeypatch.setenv(f"SFAGENT_{name.upper()}", str(value))

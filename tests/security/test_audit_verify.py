@@ -181,7 +181,12 @@ async def test_the_command_exits_1_naming_the_entry(
             .values(details={"version": 99}),
         )
     settings = harness.settings  # the CLI reads the same database as the app under test
-    for name in ("database_url", "migration_database_url", "database_schema"):
+    for name in (
+        "database_url",
+        "migration_database_url",
+        "database_schema",
+        "database_timeout_seconds",
+    ):
         value = getattr(settings, name)
         if value:
             monkeypatch.setenv(f"SFAGENT_{name.upper()}", str(value))
