@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import uuid
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from sfagent.conversations.tasks import HANDLERS, escalations_channel
@@ -17,7 +19,7 @@ from sfagent.outbox.registry import JobContext, JobHandler, PermanentJobError
 from sfagent.outbox.service import enqueue
 from sfagent.outbox.worker import OutboxWorker, backoff
 from sfagent.pipeline.stages import HANDOFF_JOB
-from tests.conftest import Harness, TenantHandle
+from tests.conftest import Harness, HarnessFactory, TenantHandle
 
 
 def _worker(harness: Harness, handlers: dict[str, JobHandler]) -> OutboxWorker:
@@ -203,3 +205,31 @@ async def test_escalation_is_announced_to_the_tenant_channel(
 def test_backoff_grows_and_is_capped() -> None:
     delays = [backoff(attempt).total_seconds() for attempt in (1, 2, 3, 20)]
     assert delays == [2, 4, 8, 900]
+
+
+async def test_a_payload_no_configured_key_can_read_fails_alone(
+    make_harness: HarnessFactory,
+) -> None:
+    """A job written under a key since removed retries on its own; the rest of the batch runs."""
+    keyed = await make_harness(encryption_key=SecretStr(base64.b64encode(bytes(32)).decode()))
+    unreadable_name = f"test.unreadable.{uuid.uuid4().hex}"
+    unreadable_id = await _enqueue(keyed, unreadable_name)
+    keyless = await make_harness()
+    name = f"test.ok.{uuid.uuid4().hex}"
+    calls: list[dict[str, Any]] = []
+
+    async def handler(_ctx: JobContext, payload: dict[str, Any]) -> None:
+        calls.append(payload)
+
+    readable_id = await _enqueue(keyless, name)
+    await _run_until_idle(_worker(keyless, {name: handler, unreadable_name: handler}), name)
+    assert calls == [{"n": 1}]
+    assert (await _job(keyless, readable_id)).status == JobStatus.DONE
+    async with keyless.app.state.sessionmaker() as session:
+        row = (
+            await session.execute(
+                select(OutboxJob.status, OutboxJob.last_error).where(OutboxJob.id == unreadable_id)
+            )
+        ).one()
+    assert row.status == JobStatus.PENDING  # retried later: the key may come back
+    assert "no key is configured" in (row.last_error or "")

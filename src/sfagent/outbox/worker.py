@@ -13,6 +13,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import defer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sfagent.backplane.base import Backplane
@@ -82,8 +83,11 @@ class OutboxWorker:
                     updated_at=now,
                 )
             )
+            # Payloads are decrypted one job at a time in `_run`: a payload the configured keys
+            # cannot read fails that job alone, not the batch and every tenant's queue with it.
             claimed = await session.execute(
                 select(OutboxJob)
+                .options(defer(OutboxJob.payload))
                 .where(OutboxJob.id.in_(ids))
                 .order_by(OutboxJob.run_after, OutboxJob.created_at)
             )
@@ -110,7 +114,7 @@ class OutboxWorker:
                 organization_id=job.organization_id,
                 services=self.services,
             )
-            await handler(context, dict(job.payload))
+            await handler(context, await self._payload(job))
         except JobDeferred as exc:
             await self._defer(job, exc)
             return
@@ -119,6 +123,11 @@ class OutboxWorker:
         except Exception:
             error = traceback.format_exc(limit=5)
         await self._finish(job, error=error, permanent=permanent)
+
+    async def _payload(self, job: OutboxJob) -> dict[str, Any]:
+        async with self.sessionmaker() as session:
+            payload = await session.scalar(select(OutboxJob.payload).where(OutboxJob.id == job.id))
+        return dict(payload or {})
 
     async def _finish(self, job: OutboxJob, *, error: str | None, permanent: bool) -> None:
         now = utcnow()
