@@ -26,8 +26,12 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+# Test processes: each has its own PostgreSQL schema, role and Redis prefix (tests/conftest.py);
+# files stay whole on one process so module fixtures are built once. TEST_WORKERS=0 runs in one.
+TEST_WORKERS ?= 2
+
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: install
 	$(BIN)/python bench/http_bench.py
