@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sfagent.escalation.policy import plan_handoff
-from sfagent.pipeline.policy import handoff_needed
+from sfagent.pipeline.policy import handoff_needed, support_category
 from sfagent.pipeline.turn import Turn
 
 
@@ -64,7 +64,21 @@ def test_what_only_a_person_can_settle_is_handed_off_at_its_priority(
         "Can I restore records from the Recycle Bin with Data Loader?",
         "Our invoice shows the wrong billing address, where do I change it?",
         "Which renewal options do we have for our sandbox licences?",
+        "Now nobody can save accounts that have no VAT number, the rule is too strict",
     ],
 )
 def test_everyday_questions_stay_with_the_agent(text: str) -> None:
     assert reason_for(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Login History shows our admin account was compromised last night", "other"),
+        ("Our legal department needs your signed data processing addendum", "other"),
+        ("We were charged twice for March, I want the duplicate refunded", "billing_account"),
+    ],
+)
+def test_incidents_another_team_owns_are_filed_under_other(text: str, category: str) -> None:
+    turn = Turn(content=text, channel="api", category="billing_account")
+    assert support_category(turn) == category

@@ -7,6 +7,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from sfagent.escalation.policy import ReasonCode, reason_code
 from sfagent.nlu.catalog import SUPPORT_CATEGORIES
 from sfagent.pipeline.dialogue import Topic
 from sfagent.pipeline.turn import Turn
@@ -74,8 +75,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"\b(production|prod|org|salesforce) (is|went|has gone) down\b|\bbusiness (is )?"
             r"(stopped|halted|down)\b|\b(nobody|no one|none of (our|the) users) can (log ?in|"
-            r"work|save)\b|\b(all|every) (of our )?(\d[\d,]* )?users (are )?(locked|blocked|"
-            r"cannot|can't)",
+            r"work|save (anything|any records?)|do anything)\b|\b(all|every) (of our )?"
+            r"(\d[\d,]* )?users (are )?(locked|blocked|cannot|can't)",
             re.IGNORECASE,
         ),
         "a production outage needs a person straight away",
@@ -198,8 +199,16 @@ def is_small_talk(turn: Turn) -> bool:
     )
 
 
+# Hand-offs that a security, legal or platform team owns, whatever feature they mention: a
+# compromised admin is not a login question, a DPA request is not a billing one.
+_OWNED_BY_OTHER_TEAMS = frozenset({ReasonCode.SECURITY, ReasonCode.LEGAL})
+
+
 def support_category(turn: Turn) -> str | None:
-    """The message's fine support category from its understanding and its best articles."""
+    """The message's fine support category from its understanding and its best articles;
+    `other` for incidents and requests another team owns."""
+    if _owned_by_other_teams(turn):
+        return "other"
     scores: dict[str, float] = {}
     if turn.understanding is not None:
         nlu_scores = turn.understanding.category.scores
@@ -214,6 +223,13 @@ def support_category(turn: Turn) -> str | None:
     if not scores:
         return turn.category
     return max(sorted(scores), key=lambda category: scores[category])
+
+
+def _owned_by_other_teams(turn: Turn) -> bool:
+    handoff = handoff_needed(turn)
+    if handoff is None:
+        return False
+    return reason_code(handoff.reason, by_rule=False) in _OWNED_BY_OTHER_TEAMS
 
 
 def needs_clarification(turn: Turn) -> bool:
