@@ -121,3 +121,18 @@ async def test_two_problems_without_an_error_are_answered_in_turn(
         "I need to reset my password, and separately our weekly data export also fails",
     )
     assert reply["response"].startswith("You asked about two things")
+
+
+async def test_an_unusual_question_naming_a_salesforce_feature_is_answered(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    conversation = await harness.create_conversation(tenant)
+    reply = await post(
+        harness,
+        tenant,
+        conversation["id"],
+        "the Schedule Apex UI only lets me pick a preferred start time per day. I need my job "
+        "to run every 15 minutes. possible?",
+    )
+    assert "only help with Salesforce" not in reply["response"]
+    assert "System.schedule" in reply["response"]

@@ -65,6 +65,7 @@ def test_what_only_a_person_can_settle_is_handed_off_at_its_priority(
         "Our invoice shows the wrong billing address, where do I change it?",
         "Which renewal options do we have for our sandbox licences?",
         "Now nobody can save accounts that have no VAT number, the rule is too strict",
+        "She got a new phone and the Salesforce Authenticator app is gone",
     ],
 )
 def test_everyday_questions_stay_with_the_agent(text: str) -> None:

@@ -61,7 +61,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"\b(data loss|lost (all|our|the) (data|records)|(are|were|is) (all )?(gone|wiped)|"
+            r"\b(data loss|lost (all|our|the) (data|records)|(data|records|accounts|contacts|"
+            r"opportunities|leads|cases|everything) (are|were|is) (all )?(gone|wiped)|"
             r"wiped out|get (our|the|my) data back|hard delete\w* (on )?the wrong|"
             r"recycle bin (is|was) (empty|emptied)|(deleted|overwr\w+|wiped) .{0,60}\b(by "
             r"mistake|accidentally|in error)|(accidentally|mistakenly) (hard )?(deleted|"
@@ -135,6 +136,15 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         "you asked for a person",
     ),
 )
+# Entities only Salesforce has: a message naming one is about Salesforce.
+SALESFORCE_ENTITIES = (
+    "SALESFORCE_OBJECT",
+    "FIELD_NAME",
+    "FEATURE",
+    "LIMIT",
+    "API_ENDPOINT",
+    "ERROR",
+)
 # Below this intent confidence, with nothing recognised, ask before handing over.
 LOW_INTENT_CONFIDENCE = 0.4
 # A failure report this short, naming no error, object, field, record or endpoint, is vague.
@@ -179,14 +189,24 @@ def knowledge_answer_allowed(turn: Turn) -> bool:
 
     Dialogue acts and out-of-scope messages ("sorry, back now", "it doesn't work") share
     only common words with any article, so a match would be noise. A recognised error is
-    evidence enough whatever the words around it.
+    evidence enough whatever the words around it, and so is a message the intent model
+    called out of scope that names a Salesforce feature, object or limit ("the Schedule Apex
+    UI only offers daily times"): it is about Salesforce, phrased in a way the model has not
+    seen.
     """
     if turn.diagnosis is not None and turn.diagnosis.errors:
         return True
     spec = turn.understanding.spec if turn.understanding is not None else None
     if turn.understanding is None:
         return True
-    return spec is not None and spec.group != "DIALOGUE" and spec.name != "oos"
+    if spec is not None and spec.name == "oos":
+        return _names_salesforce(turn)
+    return spec is not None and spec.group != "DIALOGUE"
+
+
+def _names_salesforce(turn: Turn) -> bool:
+    by_type = turn.entities.get("by_type", {}) if turn.entities else {}
+    return any(by_type.get(kind) for kind in SALESFORCE_ENTITIES)
 
 
 def is_small_talk(turn: Turn) -> bool:
