@@ -10,8 +10,11 @@ A case (one JSON object a line) is a realistic customer message with what a good
 - ``should_escalate``: whether the agent should hand the conversation to a person;
 - ``source_hint`` (optional): where the question was modelled from.
 
-Labelling conventions: the category is where the fix lives. A governor-limit exception is
-``governor_limit`` even when it surfaces in a trigger; a Flow loop limit is ``flow_automation``;
+Labelling conventions: the category is where the fix lives. An exception Apex throws because
+of how the code is written (``List has no rows for assignment``, a callout after uncommitted
+DML or from a trigger) is ``apex_runtime_error``; a callout the remote side or its settings
+refuse is ``api_integration``. A governor-limit exception is ``governor_limit`` even when it
+surfaces in a trigger; a Flow loop limit is ``flow_automation``;
 storage and user-licence limits are ``billing_account``; design questions ("which async Apex
 should I use?") are ``how_to_config``; an escalation keeps the category of its subject (an outage
 caused by a SOQL limit is still ``governor_limit``), and ``other`` holds the rest (platform
