@@ -13,8 +13,8 @@ from typing import Any
 
 import structlog
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import defer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import defer
 
 from sfagent.backplane.base import Backplane
 from sfagent.config import Settings
