@@ -43,6 +43,11 @@ def reason_for(text: str) -> str | None:
         ("How do we formally cancel our contract? We do NOT want it to auto-renew.", "high"),
         ("We have decided to move off Salesforce when the contract ends.", "high"),
         ("Please have someone from your side confirm this in writing.", "normal"),
+        ("A colleague ran a Data Loader delete with the wrong CSV, 45,000 contacts gone", "urgent"),
+        ("URGENT - our production integration is down since 6am", "urgent"),
+        ("Security alert: logins for our director from two countries overnight", "urgent"),
+        ("The exam crashed and I want a free retake or my money back", "high"),
+        ("I don't want a bot answer, I want to speak to an actual person", "normal"),
         ("Who at Salesforce do we notify about this?", "normal"),
     ],
 )
@@ -66,6 +71,8 @@ def test_what_only_a_person_can_settle_is_handed_off_at_its_priority(
         "Which renewal options do we have for our sandbox licences?",
         "Now nobody can save accounts that have no VAT number, the rule is too strict",
         "She got a new phone and the Salesforce Authenticator app is gone",
+        "How do I warn managers before a case breaches its SLA milestone?",
+        "Managers should get warned before we breach the first-response target",
     ],
 )
 def test_everyday_questions_stay_with_the_agent(text: str) -> None:

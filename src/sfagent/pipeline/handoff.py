@@ -41,8 +41,9 @@ async def next_step(turn: Turn, ctx: PipelineContext) -> str:
     plan = turn.handoff
     if plan is None:
         return text
+    article = "an" if plan.priority[:1] in "aeiou" else "a"
     text += (
-        f" Our target for a {plan.priority}-priority request is a reply within "
+        f" Our target for {article} {plan.priority}-priority request is a reply within "
         f"{describe_wait(plan.sla_seconds)}."
     )
     if await open_now(ctx.session, ctx.conversation.organization_id, utcnow()) is False:

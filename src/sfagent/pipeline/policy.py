@@ -52,7 +52,9 @@ CLARIFYING_OPTIONS = (
 _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            r"\b(hacked|compromised|phish\w*|breach\w*|leak(ed|s)?|stolen|security incident|"
+            r"\b(hacked|compromised|phish\w*|(data|security|privacy) breach\w*|breach\w* (of|in) "
+            r"(\w+ )?(data|security|privacy)|(been|was|were) breached|leak(ed|s)?|stolen|"
+            r"security (incident|alert)|suspicious (login|activity|logins)|"
             r"unauthori[sz]ed (access|login\w*)|(data|records?) (was|were|is|are|got) exposed|"
             r"(secret|token|password|credential)s? .{0,60}\bpublic\b)",
             re.IGNORECASE | re.DOTALL,
@@ -66,15 +68,16 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"wiped out|get (our|the|my) data back|hard delete\w* (on )?the wrong|"
             r"recycle bin (is|was) (empty|emptied)|(deleted|overwr\w+|wiped) .{0,60}\b(by "
             r"mistake|accidentally|in error)|(accidentally|mistakenly) (hard )?(deleted|"
-            r"overwr\w+|wiped)|(delete|deleted|deletion)\b.{0,60}\bwrong (file|records?|"
-            r"object))\b",
+            r"overwr\w+|wiped)|(delete|deleted|deletion)\b.{0,60}\bwrong (file|csv|list|"
+            r"records?|object|org))\b",
             re.IGNORECASE | re.DOTALL,
         ),
         "possible data loss needs a person straight away",
     ),
     (
         re.compile(
-            r"\b(production|prod|org|salesforce) (is|went|has gone) down\b|\bbusiness (is )?"
+            r"\b(production|prod|org|salesforce|(production |prod )?integrations?|site|portal) "
+            r"(is|are|went|has gone|have gone) down\b|\bbusiness (is )?"
             r"(stopped|halted|down)\b|\b(nobody|no one|none of (our|the) users) can (log ?in|"
             r"work|save (anything|any records?)|do anything)\b|\b(all|every) (of our )?"
             r"(\d[\d,]* )?users (are )?(locked|blocked|cannot|can't)",
@@ -95,7 +98,7 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"\b(chargeback|(want|need|request\w*|get|demand) (a |the |our |my )?(\w+ )?"
             r"refund\w*|refund(ed)? (to )?(us|me|our)\b|charged twice|double[- ]charged|"
             r"disput(e|es|ed|ing) (the|this|a|that|our|an)\b|billing disputes?|"
-            r"will not pay|won'?t pay|refuse to pay)",
+            r"will not pay|won'?t pay|refuse to pay|(my|our|the) money back)",
             re.IGNORECASE,
         ),
         "refunds and payment disputes are decided by our billing team",
@@ -124,8 +127,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"\b(talk|speak|chat) (to|with) (a |an |your )?(human|person|someone|agent|"
-            r"representative|engineer|security)|\b(real|live) (person|human|agent)\b|"
+            r"\b(talk|speak|chat) (to|with) (a |an |your )?(real |actual |live )?(human|person|"
+            r"someone|agent|representative|engineer|security)|\b(real|live) (person|human|agent)\b|"
             r"\b(need|want|get)( \w+){0,4} (a |an )?(person|human|engineer|someone|"
             r"somebody)\b|\b(someone|somebody) "
             r"(from|at|on) (your|salesforce)|\bplease escalate\b|\bescalate (this|it)\b|"
