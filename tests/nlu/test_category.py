@@ -86,10 +86,10 @@ def test_prediction_is_one_of_the_fifteen_categories_and_serialises() -> None:
 
 
 def test_a_confident_intent_is_not_overruled_by_an_error_filed_under_another_category() -> None:
-    # The error catalog files OAuth errors under login; to someone building an integration,
-    # a JWT `invalid_grant` is an API-integration problem, and the confident intent says so.
-    text = "invalid_grant when requesting a token via JWT bearer flow"
-    confident = categorise(text, {"api_authentication_error": 0.97, "oos": 0.03})
-    assert confident[0] == "api_integration"
-    unsure = categorise(text, {"api_authentication_error": 0.45, "oos": 0.55})
-    assert unsure[0] == "authentication_login"
+    # The error catalog files UNABLE_TO_LOCK_ROW under DML errors; to someone loading data in
+    # parallel batches it is a data-load problem, and the confident intent says so.
+    text = "Data Loader batches fail with UNABLE_TO_LOCK_ROW when we import contacts"
+    confident = categorise(text, {"data_import": 0.97, "oos": 0.03})
+    assert confident[0] == "data_import_export"
+    unsure = categorise(text, {"data_import": 0.45, "oos": 0.55})
+    assert unsure[0] == "dml_validation_error"

@@ -13,7 +13,10 @@ A case (one JSON object a line) is a realistic customer message with what a good
 Labelling conventions: the category is where the fix lives. An exception Apex throws because
 of how the code is written (``List has no rows for assignment``, a callout after uncommitted
 DML or from a trigger) is ``apex_runtime_error``; a callout the remote side or its settings
-refuse is ``api_integration``. A governor-limit exception is ``governor_limit`` even when it
+refuse is ``api_integration``, and so is an integration's OAuth flow (JWT bearer, refresh
+tokens, ``invalid_grant``, ``redirect_uri_mismatch``): the issue files API authentication
+under technical integration work; a person's own login, password, MFA or SSO is
+``authentication_login``. A governor-limit exception is ``governor_limit`` even when it
 surfaces in a trigger; a Flow loop limit is ``flow_automation``;
 storage and user-licence limits are ``billing_account``; design questions ("which async Apex
 should I use?") are ``how_to_config``; an escalation keeps the category of its subject (an outage
