@@ -136,3 +136,23 @@ async def test_an_unusual_question_naming_a_salesforce_feature_is_answered(
     )
     assert "only help with Salesforce" not in reply["response"]
     assert "System.schedule" in reply["response"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("I don't want to talk to a bot. Please connect me to a real support engineer.", "other"),
+        (
+            "We think a former contractor's login is still being used from another country. "
+            "We need to talk to your security people.",
+            "other",
+        ),
+    ],
+)
+async def test_a_request_for_a_person_or_security_is_filed_under_other(
+    harness: Harness, tenant: TenantHandle, text: str, category: str
+) -> None:
+    conversation = await harness.create_conversation(tenant)
+    reply = await post(harness, tenant, conversation["id"], text)
+    assert reply["requires_escalation"] is True
+    assert reply["category"] == category

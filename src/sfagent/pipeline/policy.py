@@ -54,7 +54,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"\b(hacked|compromised|phish\w*|(data|security|privacy) breach\w*|breach\w* (of|in) "
             r"(\w+ )?(data|security|privacy)|(been|was|were) breached|leak(ed|s)?|stolen|"
-            r"security (incident|alert)|suspicious (login|activity|logins)|"
+            r"security (incident|alert)|suspicious (login|activity|logins)|your security "
+            r"(people|team)|"
             r"unauthori[sz]ed (access|login\w*)|(data|records?) (was|were|is|are|got) exposed|"
             r"(secret|token|password|credential)s? .{0,60}\bpublic\b)",
             re.IGNORECASE | re.DOTALL,
@@ -230,7 +231,7 @@ _OWNED_BY_OTHER_TEAMS = frozenset({ReasonCode.SECURITY, ReasonCode.LEGAL})
 def support_category(turn: Turn) -> str | None:
     """The message's fine support category from its understanding and its best articles;
     `other` for incidents and requests another team owns."""
-    if _owned_by_other_teams(turn):
+    if _owned_by_other_teams(turn) or _dialogue_act(turn):
         return "other"
     scores: dict[str, float] = {}
     if turn.understanding is not None:
@@ -246,6 +247,21 @@ def support_category(turn: Turn) -> str | None:
     if not scores:
         return turn.category
     return max(sorted(scores), key=lambda category: scores[category])
+
+
+def _dialogue_act(turn: Turn) -> bool:
+    """A plain "connect me to a person" or "thanks", naming nothing of Salesforce: no
+    article's category applies (a request for a person about a Flow keeps the Flow's)."""
+    spec = turn.understanding.spec if turn.understanding is not None else None
+    recognised = turn.diagnosis is not None and turn.diagnosis.found_anything
+    return (
+        spec is not None
+        and spec.group == "DIALOGUE"
+        and spec.name != "oos"
+        and (turn.confidence or 0.0) >= HANDOFF_INTENT_CONFIDENCE
+        and not recognised
+        and not _names_salesforce(turn)
+    )
 
 
 def _owned_by_other_teams(turn: Turn) -> bool:
