@@ -35,13 +35,16 @@ from sfagent.responder.answer_eval import (
 
 console = Console()
 # dev: written by us and tuned on. holdout: ours, never tuned on. independent*: written blind
-# by authors who never saw the agent or its knowledge base; `independent` has since been tuned
-# on, the others not (README "Answer figures" says which figures are blind).
+# by authors who never saw the agent or its knowledge base; `independent` and `independent3`
+# have since been tuned on, `independent2` and `independent4` never (README "Knowledge and
+# answer figures" says which figures are blind).
 SHIPPED_SETS = {
     "dev": "answers_dev.jsonl",
     "holdout": "answers_holdout.jsonl",
     "independent": "answers_independent.jsonl",
     "independent2": "answers_independent2.jsonl",
+    "independent3": "answers_independent3.jsonl",
+    "independent4": "answers_independent4.jsonl",
 }
 
 
