@@ -24,7 +24,16 @@ def reason_for(text: str) -> str | None:
             "urgent",
         ),
         ("We accidentally deleted all the opportunities of the EMEA team", "urgent"),
-        ("Someone overwrote the prices by mistake with yesterday's import", "urgent"),
+        ("Someone overwrote the prices on 12,000 products by mistake with an import", "urgent"),
+        (
+            "Help!! a colleague ran a Data Loader update with the wrong file and overwrote phone "
+            "and email on ~40,000 contacts in production",
+            "urgent",
+        ),
+        ("I'm the only system administrator and I can't log in since MFA broke", "high"),
+        ("Our class throws System.UnexpectedException: Salesforce System Error: 1928-4821", "high"),
+        ("We need a corrected invoice issued with our VAT number", "high"),
+        ("Our admin logged in from Romania at 3am and none of us are there", "urgent"),
         (
             "A flow we activated is emailing every customer that their contract was cancelled. "
             "It's still running.",
@@ -72,6 +81,8 @@ def test_what_only_a_person_can_settle_is_handed_off_at_its_priority(
         "Now nobody can save accounts that have no VAT number, the rule is too strict",
         "She got a new phone and the Salesforce Authenticator app is gone",
         "How do I warn managers before a case breaches its SLA milestone?",
+        "oops. I deleted about 600 contacts by mistake an hour ago. are they gone forever?",
+        "I'm the only admin in our org, how do I add a second administrator?",
         "Managers should get warned before we breach the first-response target",
     ],
 )

@@ -22,6 +22,8 @@ class ReasonCode(enum.StrEnum):
     DATA_LOSS = "data_loss"
     BILLING = "billing"
     LEGAL = "legal"
+    ACCESS_RECOVERY = "access_recovery"
+    PLATFORM_ERROR = "platform_error"
     COMPLAINT = "complaint"
     RULE = "rule"
     FAILED_CLARIFICATIONS = "failed_clarifications"
@@ -36,6 +38,8 @@ _REASON_WORDS: tuple[tuple[str, ReasonCode], ...] = (
     ("outage", ReasonCode.OUTAGE),
     ("data loss", ReasonCode.DATA_LOSS),
     ("legal", ReasonCode.LEGAL),
+    ("only administrator", ReasonCode.ACCESS_RECOVERY),
+    ("internal salesforce error", ReasonCode.PLATFORM_ERROR),
     ("refund", ReasonCode.BILLING),
     ("billing", ReasonCode.BILLING),
     ("complaint", ReasonCode.COMPLAINT),
@@ -47,7 +51,15 @@ _REASON_WORDS: tuple[tuple[str, ReasonCode], ...] = (
     ("not going well", ReasonCode.NEGATIVE_SENTIMENT),
 )
 _URGENT = frozenset({ReasonCode.SECURITY, ReasonCode.OUTAGE, ReasonCode.DATA_LOSS})
-_HIGH = frozenset({ReasonCode.BILLING, ReasonCode.LEGAL, ReasonCode.COMPLAINT})
+_HIGH = frozenset(
+    {
+        ReasonCode.BILLING,
+        ReasonCode.LEGAL,
+        ReasonCode.COMPLAINT,
+        ReasonCode.ACCESS_RECOVERY,
+        ReasonCode.PLATFORM_ERROR,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

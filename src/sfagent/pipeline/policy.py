@@ -55,7 +55,9 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"\b(hacked|compromised|phish\w*|(data|security|privacy) breach\w*|breach\w* (of|in) "
             r"(\w+ )?(data|security|privacy)|(been|was|were) breached|leak(ed|s)?|stolen|"
             r"security (incident|alert)|suspicious (login|activity|logins)|your security "
-            r"(people|team)|"
+            r"(people|team)|(logins?|logged in|logging in|signed in|sign-ins?)\b.{0,80}\b("
+            r"nobody|no one|none of us|we have no(body| one| staff)?|wasn'?t (me|him|her)|"
+            r"we don'?t have)|"
             r"unauthori[sz]ed (access|login\w*)|(data|records?) (was|were|is|are|got) exposed|"
             r"(secret|token|password|credential)s? .{0,60}\bpublic\b)",
             re.IGNORECASE | re.DOTALL,
@@ -67,10 +69,21 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"\b(data loss|lost (all|our|the) (data|records)|(data|records|accounts|contacts|"
             r"opportunities|leads|cases|everything) (are|were|is) (all )?(gone|wiped)|"
             r"wiped out|get (our|the|my) data back|hard delete\w* (on )?the wrong|"
-            r"recycle bin (is|was) (empty|emptied)|(deleted|overwr\w+|wiped) .{0,60}\b(by "
-            r"mistake|accidentally|in error)|(accidentally|mistakenly) (hard )?(deleted|"
-            r"overwr\w+|wiped)|(delete|deleted|deletion)\b.{0,60}\bwrong (file|csv|list|"
-            r"records?|object|org))\b",
+            r"recycle bin (is|was) (empty|emptied))\b",
+            re.IGNORECASE | re.DOTALL,
+        ),
+        "possible data loss needs a person straight away",
+    ),
+    (
+        # A mistaken delete or overwrite at scale: a few hundred records come back from the
+        # Recycle Bin by themselves; tens of thousands in production need a person.
+        re.compile(
+            r"(?=.*\b((deleted|overwr\w+|wiped|updated) .{0,60}\b(by mistake|accidentally|in "
+            r"error)|(accidentally|mistakenly) (hard )?(deleted|overwr\w+|wiped|updated)|"
+            r"(delete|deleted|deletion|update|updated|import|imported|upsert\w*)\b.{0,60}\bwrong "
+            r"(file|csv|list|records?|object|org)))"
+            r"(?=.*(\bhard delete|\b\d{1,3},\d{3}\b|\b\d{5,}\b|\bthousands\b|\bproduction\b|"
+            r"\bprod\b|\ball (of )?(our|the) ))",
             re.IGNORECASE | re.DOTALL,
         ),
         "possible data loss needs a person straight away",
@@ -88,6 +101,21 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
+            r"(?=.*\b((i'?m|i am|we have) (the|an?) (only|sole|single) (system )?admin\w*|"
+            r"only (system )?admin\w* (in|of) (our|the)|no other admin\w*))(?=.*\b(can'?t|cannot|"
+            r"unable to|could ?n[o']t) (log|get|sign)|.*\blocked out)",
+            re.IGNORECASE | re.DOTALL,
+        ),
+        "an org whose only administrator is locked out needs Salesforce support to verify "
+        "and restore access; a support engineer will help you open that case",
+    ),
+    (
+        re.compile(r"\bSalesforce System Error\b|\bgack\b", re.IGNORECASE),
+        "an internal Salesforce error (a gack) can only be traced by Salesforce support from "
+        "its error number; a support engineer will take it up",
+    ),
+    (
+        re.compile(
             r"\b(lawyer|legal (action|department|team)|lawsuit|sue\b|subpoena|gdpr (request|"
             r"audit)|data subject request|data processing (addendum|agreement))",
             re.IGNORECASE,
@@ -99,7 +127,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"\b(chargeback|(want|need|request\w*|get|demand) (a |the |our |my )?(\w+ )?"
             r"refund\w*|refund(ed)? (to )?(us|me|our)\b|charged twice|double[- ]charged|"
             r"disput(e|es|ed|ing) (the|this|a|that|our|an)\b|billing disputes?|"
-            r"will not pay|won'?t pay|refuse to pay|(my|our|the) money back)",
+            r"will not pay|won'?t pay|refuse to pay|(my|our|the) money back|"
+            r"(need|want|issue|send) (us )?(a )?corrected invoice|credit note)",
             re.IGNORECASE,
         ),
         "refunds and payment disputes are decided by our billing team",
