@@ -34,6 +34,11 @@ def reason_for(text: str) -> str | None:
         ("Our class throws System.UnexpectedException: Salesforce System Error: 1928-4821", "high"),
         ("We need a corrected invoice issued with our VAT number", "high"),
         ("Our admin logged in from Romania at 3am and none of us are there", "urgent"),
+        ("Nobody at our company (900 users) can log into Salesforce since 8am", "urgent"),
+        ("PRODUCTION DOWN. Since 10:40 our ERP connector fails on every call", "urgent"),
+        ("URGENT - since this morning nobody can close a Case in production", "urgent"),
+        ("The flow sends the renewal email over and over, some got it 15 times already", "urgent"),
+        ("Security concern: our ex-contractor's account logged in 4 times yesterday", "urgent"),
         (
             "A flow we activated is emailing every customer that their contract was cancelled. "
             "It's still running.",
@@ -83,6 +88,8 @@ def test_what_only_a_person_can_settle_is_handed_off_at_its_priority(
         "How do I warn managers before a case breaches its SLA milestone?",
         "oops. I deleted about 600 contacts by mistake an hour ago. are they gone forever?",
         "I'm the only admin in our org, how do I add a second administrator?",
+        "Nobody can edit the Stage field in our sandbox, is that a profile setting?",
+        "We sent the newsletter twice by mistake, how do I check the email log?",
         "Managers should get warned before we breach the first-response target",
     ],
 )

@@ -35,9 +35,9 @@ from sfagent.responder.answer_eval import (
 
 console = Console()
 # dev: written by us and tuned on. holdout: ours, never tuned on. independent*: written blind
-# by authors who never saw the agent or its knowledge base; `independent` and `independent3`
-# have since been tuned on, `independent2` and `independent4` never (README "Knowledge and
-# answer figures" says which figures are blind).
+# by authors who never saw the agent or its knowledge base. `independent`, `independent3` and
+# `independent4` were each measured blind and then tuned on; `independent2` and
+# `independent5` never were (README "Knowledge and answer figures" says which is which).
 SHIPPED_SETS = {
     "dev": "answers_dev.jsonl",
     "holdout": "answers_holdout.jsonl",
@@ -45,6 +45,7 @@ SHIPPED_SETS = {
     "independent2": "answers_independent2.jsonl",
     "independent3": "answers_independent3.jsonl",
     "independent4": "answers_independent4.jsonl",
+    "independent5": "answers_independent5.jsonl",
 }
 
 

@@ -54,7 +54,9 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"\b(hacked|compromised|phish\w*|(data|security|privacy) breach\w*|breach\w* (of|in) "
             r"(\w+ )?(data|security|privacy)|(been|was|were) breached|leak(ed|s)?|stolen|"
-            r"security (incident|alert)|suspicious (login|activity|logins)|your security "
+            r"security (incident|alert|concern)|suspicious (login|activity|logins)|"
+            r"(ex-|former )(contractor|employee)\W+s? (account|login|user)\b.{0,80}\blogged in|"
+            r"your security "
             r"(people|team)|(logins?|logged in|logging in|signed in|sign-ins?)\b.{0,80}\b("
             r"nobody|no one|none of us|we have no(body| one| staff)?|wasn'?t (me|him|her)|"
             r"we don'?t have)|"
@@ -91,10 +93,12 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\b(production|prod|org|salesforce|(production |prod )?integrations?|site|portal) "
-            r"(is|are|went|has gone|have gone) down\b|\bbusiness (is )?"
-            r"(stopped|halted|down)\b|\b(nobody|no one|none of (our|the) users) can (log ?in|"
-            r"work|save (anything|any records?)|do anything)\b|\b(all|every) (of our )?"
-            r"(\d[\d,]* )?users (are )?(locked|blocked|cannot|can't)",
+            r"(is|are|went|has gone|have gone) down\b|\bproduction down\b|\bbusiness (is )?"
+            r"(stopped|halted|down)\b|\b(nobody|no one|none of (our|the) users)\b[^.?!]{0,40}"
+            r"\bcan (log ?in|log into|sign in|work|access salesforce|use salesforce|save "
+            r"(anything|any records?)|do anything)\b|\b(nobody|no one) can \w+ [^.?!]{0,40}\bin "
+            r"(production|prod)\b|\b(all|every) (of our )?(\d[\d,]* )?users (are )?(locked|"
+            r"blocked|cannot|can't)",
             re.IGNORECASE,
         ),
         "a production outage needs a person straight away",
@@ -149,7 +153,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"\b(every|all|thousands|hundreds)\b.{0,120}\b(still (running|going|sending|"
             r"happening|emailing|updating|overwriting)|keeps? (sending|emailing|overwriting|"
-            r"deleting))\b",
+            r"deleting))\b|\b(emails?|emailing|sending|sent)\b.{0,100}\b(over and over|again "
+            r"and again|\d+ times already)",
             re.IGNORECASE | re.DOTALL,
         ),
         "automation changing data or emailing customers right now risks data loss; it needs a "
