@@ -34,6 +34,7 @@ def reason_for(text: str) -> str | None:
         ("Our class throws System.UnexpectedException: Salesforce System Error: 1928-4821", "high"),
         ("We need a corrected invoice issued with our VAT number", "high"),
         ("Our admin logged in from Romania at 3am and none of us are there", "urgent"),
+        ("Without logging in, anyone can see other customers' cases on our portal", "urgent"),
         ("Nobody at our company (900 users) can log into Salesforce since 8am", "urgent"),
         ("PRODUCTION DOWN. Since 10:40 our ERP connector fails on every call", "urgent"),
         ("URGENT - since this morning nobody can close a Case in production", "urgent"),
@@ -103,8 +104,16 @@ def test_everyday_questions_stay_with_the_agent(text: str) -> None:
         ("Login History shows our admin account was compromised last night", "other"),
         ("Our legal department needs your signed data processing addendum", "other"),
         ("We were charged twice for March, I want the duplicate refunded", "billing_account"),
+        ("Guests on our portal can see other customers' cases, fix this now", "billing_account"),
+        ("I am the only system admin, my phone was stolen and I can't log in", "billing_account"),
+        ("trailhead challenge keeps saying it can't find the custom field I made", "other"),
+        ("When will the next Salesforce release hit our sandbox?", "other"),
+        ("It's a feature request: please add this feature to dependent picklists", "other"),
     ],
 )
 def test_incidents_another_team_owns_are_filed_under_other(text: str, category: str) -> None:
+    """Compromise, legal, learning and release questions are `other`; an exposure through
+    sharing or a locked-out sole admin keeps the category the message would otherwise get
+    (here the turn's own, standing in for the understanding and the articles)."""
     turn = Turn(content=text, channel="api", category="billing_account")
     assert support_category(turn) == category

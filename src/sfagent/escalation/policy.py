@@ -23,6 +23,7 @@ class ReasonCode(enum.StrEnum):
     BILLING = "billing"
     LEGAL = "legal"
     ACCESS_RECOVERY = "access_recovery"
+    DATA_EXPOSURE = "data_exposure"
     PLATFORM_ERROR = "platform_error"
     COMPLAINT = "complaint"
     RULE = "rule"
@@ -35,6 +36,7 @@ class ReasonCode(enum.StrEnum):
 # Words of the decide stage's reason -> the code people filter on. First match wins.
 _REASON_WORDS: tuple[tuple[str, ReasonCode], ...] = (
     ("security incident", ReasonCode.SECURITY),
+    ("data exposure", ReasonCode.DATA_EXPOSURE),
     ("outage", ReasonCode.OUTAGE),
     ("data loss", ReasonCode.DATA_LOSS),
     ("legal", ReasonCode.LEGAL),
@@ -50,7 +52,9 @@ _REASON_WORDS: tuple[tuple[str, ReasonCode], ...] = (
     ("did not work", ReasonCode.FAILED_FIXES),
     ("not going well", ReasonCode.NEGATIVE_SENTIMENT),
 )
-_URGENT = frozenset({ReasonCode.SECURITY, ReasonCode.OUTAGE, ReasonCode.DATA_LOSS})
+_URGENT = frozenset(
+    {ReasonCode.SECURITY, ReasonCode.DATA_EXPOSURE, ReasonCode.OUTAGE, ReasonCode.DATA_LOSS}
+)
 _HIGH = frozenset(
     {
         ReasonCode.BILLING,

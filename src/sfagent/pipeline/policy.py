@@ -52,19 +52,38 @@ CLARIFYING_OPTIONS = (
 _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            r"\b(hacked|compromised|phish\w*|(data|security|privacy) breach\w*|breach\w* (of|in) "
-            r"(\w+ )?(data|security|privacy)|(been|was|were) breached|leak(ed|s)?|stolen|"
-            r"security (incident|alert|concern)|suspicious (login|activity|logins)|"
-            r"(ex-|former )(contractor|employee)\W+s? (account|login|user)\b.{0,80}\blogged in|"
-            r"your security "
-            r"(people|team)|(logins?|logged in|logging in|signed in|sign-ins?)\b.{0,80}\b("
-            r"nobody|no one|none of us|we have no(body| one| staff)?|wasn'?t (me|him|her)|"
-            r"we don'?t have)|"
-            r"unauthori[sz]ed (access|login\w*)|(data|records?) (was|were|is|are|got) exposed|"
-            r"(secret|token|password|credential)s? .{0,60}\bpublic\b)",
+            r"(?=.*\b((i'?m|i am|we have) (the|an?) (only|sole|single) (system )?admin\w*|"
+            r"only (system )?admin\w* (in|of) (our|the)|no other admin\w*))(?=.*\b(can'?t|cannot|"
+            r"unable to|could ?n[o']t) (log|get|sign)|.*\blocked out)",
+            re.IGNORECASE | re.DOTALL,
+        ),
+        "an org whose only administrator is locked out needs Salesforce support to verify "
+        "and restore access; a support engineer will help you open that case",
+    ),
+    (
+        re.compile(
+            r"\b(hacked|compromised|phish\w*|stolen|security (incident|alert|concern)|"
+            r"suspicious (login|activity|logins)|(ex-|former )(contractor|employee)\W+s? "
+            r"(account|login|user)\b.{0,80}\blogged in|your security (people|team)|(logins?|"
+            r"logged in|logging in|signed in|sign-ins?)\b.{0,80}\b(nobody|no one|none of us|we "
+            r"have no(body| one| staff)?|wasn'?t (me|him|her)|we don'?t have)|unauthori[sz]ed "
+            r"(access|login\w*))",
             re.IGNORECASE | re.DOTALL,
         ),
         "a possible security incident needs a person straight away",
+    ),
+    (
+        # Data seen by the wrong people or a secret made public: urgent, but the fix lives
+        # where the exposure came from (sharing settings, the integration's credentials).
+        re.compile(
+            r"\b((data|security|privacy) breach\w*|breach\w* (of|in) (\w+ )?(data|security|"
+            r"privacy)|(been|was|were) breached|leak(ed|s)?|(data|records?) (was|were|is|are|"
+            r"got) exposed|(secret|token|password|credential)s? .{0,60}\bpublic\b|(see|seeing|"
+            r"saw|view|access) (the )?(data|records?|cases|accounts|contacts) of other "
+            r"customers|(see|seeing|saw|view) other customers'?)",
+            re.IGNORECASE | re.DOTALL,
+        ),
+        "possible data exposure needs a person straight away",
     ),
     (
         re.compile(
@@ -102,16 +121,6 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             re.IGNORECASE,
         ),
         "a production outage needs a person straight away",
-    ),
-    (
-        re.compile(
-            r"(?=.*\b((i'?m|i am|we have) (the|an?) (only|sole|single) (system )?admin\w*|"
-            r"only (system )?admin\w* (in|of) (our|the)|no other admin\w*))(?=.*\b(can'?t|cannot|"
-            r"unable to|could ?n[o']t) (log|get|sign)|.*\blocked out)",
-            re.IGNORECASE | re.DOTALL,
-        ),
-        "an org whose only administrator is locked out needs Salesforce support to verify "
-        "and restore access; a support engineer will help you open that case",
     ),
     (
         re.compile(r"\bSalesforce System Error\b|\bgack\b", re.IGNORECASE),
@@ -257,6 +266,15 @@ def is_small_talk(turn: Turn) -> bool:
     )
 
 
+# Learning, product ideas and release timing belong to no feature's team, whatever feature
+# the message names ("the Trailhead challenge can't find my custom field").
+_OTHER_TOPICS = re.compile(
+    r"\b(trailhead|superbadge|webassessor|certification exam|cert exam|feature request|"
+    r"(please|pls) add (this|that|the) feature|add this feature|idea ?exchange|when (is|will) "
+    r"the next (\w+ )?release|release (dates?|schedule|calendar)|sandbox preview|preview "
+    r"sandbox|release preview)\b",
+    re.IGNORECASE,
+)
 # Hand-offs that a security, legal or platform team owns, whatever feature they mention: a
 # compromised admin is not a login question, a DPA request is not a billing one.
 _OWNED_BY_OTHER_TEAMS = frozenset({ReasonCode.SECURITY, ReasonCode.LEGAL})
@@ -265,7 +283,7 @@ _OWNED_BY_OTHER_TEAMS = frozenset({ReasonCode.SECURITY, ReasonCode.LEGAL})
 def support_category(turn: Turn) -> str | None:
     """The message's fine support category from its understanding and its best articles;
     `other` for incidents and requests another team owns."""
-    if _owned_by_other_teams(turn) or _dialogue_act(turn):
+    if _owned_by_other_teams(turn) or _dialogue_act(turn) or _OTHER_TOPICS.search(turn.content):
         return "other"
     scores: dict[str, float] = {}
     if turn.understanding is not None:
