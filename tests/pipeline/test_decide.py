@@ -156,3 +156,20 @@ async def test_a_request_for_a_person_or_security_is_filed_under_other(
     reply = await post(harness, tenant, conversation["id"], text)
     assert reply["requires_escalation"] is True
     assert reply["category"] == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We promise premium customers a first response within 2 hours. I want Salesforce to "
+        "track that on cases and warn agents before they breach. What should I use?",
+        "when will the next major release hit our sandbox vs production? how do i know which "
+        "instance we're on and the dates",
+    ],
+)
+async def test_a_how_to_question_read_as_an_incident_is_answered_not_handed_off(
+    harness: Harness, tenant: TenantHandle, text: str
+) -> None:
+    conversation = await harness.create_conversation(tenant)
+    reply = await post(harness, tenant, conversation["id"], text)
+    assert reply["requires_escalation"] is False

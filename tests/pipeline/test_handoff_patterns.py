@@ -35,6 +35,17 @@ def reason_for(text: str) -> str | None:
         ("We need a corrected invoice issued with our VAT number", "high"),
         ("Our admin logged in from Romania at 3am and none of us are there", "urgent"),
         ("Without logging in, anyone can see other customers' cases on our portal", "urgent"),
+        ("A mass delete with the wrong filter: 40,000 accounts and contacts are gone", "urgent"),
+        (
+            "I activated a flow 30 min ago, it sets Stage = Closed Lost on every opp and the "
+            "integration updates thousands right now",
+            "urgent",
+        ),
+        ("The sandbox refresh is stuck for 5 days. Can someone look at it?", "normal"),
+        ("We only use 22 of 40. I want to cancel 18 licenses now", "high"),
+        ("I do not agree to this price. Can you stop the auto renewal?", "high"),
+        ("Users can't log in, we got an email about an overdue balance", "high"),
+        ("We fired a manager an hour ago and he has been exporting our customer list", "urgent"),
         ("Nobody at our company (900 users) can log into Salesforce since 8am", "urgent"),
         ("PRODUCTION DOWN. Since 10:40 our ERP connector fails on every call", "urgent"),
         ("URGENT - since this morning nobody can close a Case in production", "urgent"),

@@ -22,6 +22,15 @@ HANDOFF_REASONS: dict[str, str] = {
 }
 # Below this an intent is too unsure to hand off on its own say-so.
 HANDOFF_INTENT_CONFIDENCE = 0.5
+# Intents that hand off by themselves but that a how-to question can be mistaken for; from
+# this confidence the intent is trusted even for a question.
+_READ_AS_INCIDENT = frozenset({"complaint", "service_outage"})
+SURE_INCIDENT = 0.9
+_HOW_TO_QUESTION = re.compile(
+    r"\b(how (do|can|should|would) (i|we)|what should (i|we) use|which (\w+ )?should (i|we)|"
+    r"is (it|there a way) (possible|to)|is there a way)\b",
+    re.IGNORECASE,
+)
 SMALL_TALK_INTENTS = frozenset({"greeting", "thanks", "goodbye"})
 SMALL_TALK_CONFIDENCE = 0.7
 # Answers to its questions that told nothing new before the agent hands over to a person,
@@ -66,7 +75,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"suspicious (login|activity|logins)|(ex-|former )(contractor|employee)\W+s? "
             r"(account|login|user)\b.{0,80}\blogged in|your security (people|team)|(logins?|"
             r"logged in|logging in|signed in|sign-ins?)\b.{0,80}\b(nobody|no one|none of us|we "
-            r"have no(body| one| staff)?|wasn'?t (me|him|her)|we don'?t have)|unauthori[sz]ed "
+            r"have no(body| one| staff)?|wasn'?t (me|him|her)|we don'?t have)|(fired|terminated|"
+            r"let go|dismissed)\b.{0,150}\b(export\w*|download\w*|copying|taking)|unauthori[sz]ed "
             r"(access|login\w*))",
             re.IGNORECASE | re.DOTALL,
         ),
@@ -102,7 +112,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"(?=.*\b((deleted|overwr\w+|wiped|updated) .{0,60}\b(by mistake|accidentally|in "
             r"error)|(accidentally|mistakenly) (hard )?(deleted|overwr\w+|wiped|updated)|"
             r"(delete|deleted|deletion|update|updated|import|imported|upsert\w*)\b.{0,60}\bwrong "
-            r"(file|csv|list|records?|object|org)))"
+            r"(file|csv|list|filter|records?|object|org)|\b(are|were) (all )?gone\b|"
+            r"(someone|somebody|they|we) emptied (it|the recycle bin)))"
             r"(?=.*(\bhard delete|\b\d{1,3},\d{3}\b|\b\d{5,}\b|\bthousands\b|\bproduction\b|"
             r"\bprod\b|\ball (of )?(our|the) ))",
             re.IGNORECASE | re.DOTALL,
@@ -129,8 +140,9 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"\b(lawyer|legal (action|department|team)|lawsuit|sue\b|subpoena|gdpr (request|"
-            r"audit)|data subject request|data processing (addendum|agreement))",
+            r"\b(lawyer|legal (action|department|team|wants|needs|asked|is asking)|lawsuit|"
+            r"sue\b|subpoena|gdpr (request|audit)|data subject request|data processing "
+            r"(addendum|agreement))",
             re.IGNORECASE,
         ),
         "legal and data-protection requests are handled by people",
@@ -141,7 +153,9 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"refund\w*|refund(ed)? (to )?(us|me|our)\b|charged twice|double[- ]charged|"
             r"disput(e|es|ed|ing) (the|this|a|that|our|an)\b|billing disputes?|"
             r"will not pay|won'?t pay|refuse to pay|(my|our|the) money back|"
-            r"(need|want|issue|send) (us )?(a )?corrected invoice|credit note)",
+            r"(need|want|issue|send) (us )?(a )?corrected invoice|credit note|overdue (balance|"
+            r"invoice|payment)|(account|org) (is |was |has been )?suspended|do not agree to "
+            r"(this|the) (price|increase|uplift))",
             re.IGNORECASE,
         ),
         "refunds and payment disputes are decided by our billing team",
@@ -149,7 +163,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\b(formally cancel|(want to|going to|how (do|can) (we|i)) cancel (our |the |my )?"
-            r"(contract|subscription|salesforce|licen[cs]es|plan)\b|(do not|don'?t|not) "
+            r"(\d+ )?(\w+ )?(contract|subscription|salesforce|licen[cs]es|seats|plan)\b|stop the "
+            r"auto[- ]?renew\w*|(do not|don'?t|not) "
             r"(want (it )?to )?auto[- ]?renew|terminate (our|the) (contract|agreement|"
             r"subscription)|"
             r"move (off|away from) salesforce|notice of (non[- ]?renewal|termination|"
@@ -163,7 +178,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"\b(every|all|thousands|hundreds)\b.{0,120}\b(still (running|going|sending|"
             r"happening|emailing|updating|overwriting)|keeps? (sending|emailing|overwriting|"
             r"deleting))\b|\b(emails?|emailing|sending|sent)\b.{0,100}\b(over and over|again "
-            r"and again|\d+ times already)",
+            r"and again|\d+ times already)|\b(flow|automation|process|workflow|trigger)\b.{0,200}"
+            r"\b(every|all|thousands)\b.{0,120}\b(right now|immediately)\b",
             re.IGNORECASE | re.DOTALL,
         ),
         "automation changing data or emailing customers right now risks data loss; it needs a "
@@ -177,7 +193,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"somebody)\b|\b(someone|somebody) "
             r"(from|at|on) (your|salesforce)|\bplease escalate\b|\bescalate (this|it)\b|"
             r"\b(route|forward|pass|send) (this|it|me) to (whoever|someone|somebody|the team|"
-            r"your)|\bwho (at|in) (salesforce|your (company|team))",
+            r"your)|\bwho (at|in) (salesforce|your (company|team))|\bcan (someone|somebody) "
+            r"((on|from) your (side|end|team) )?(look|check)",
             re.IGNORECASE,
         ),
         "you asked for a person",
@@ -226,9 +243,20 @@ def handoff_needed(turn: Turn) -> Handoff | None:
         if pattern.search(turn.content):
             return Handoff(reason)
     spec = turn.understanding.spec if turn.understanding is not None else None
-    if spec is not None and spec.escalate and (turn.confidence or 0.0) >= HANDOFF_INTENT_CONFIDENCE:
-        return Handoff(HANDOFF_REASONS.get(spec.name, "this needs a person"))
-    return None
+    if spec is None or not spec.escalate:
+        return None
+    if (turn.confidence or 0.0) < HANDOFF_INTENT_CONFIDENCE or _asks_how(turn, spec.name):
+        return None
+    return Handoff(HANDOFF_REASONS.get(spec.name, "this needs a person"))
+
+
+def _asks_how(turn: Turn, intent: str) -> bool:
+    """A how-to or timing question the intent model read as a complaint or an outage ("warn
+    agents before they breach", "when will the next release hit production"): no words in
+    it call for a person, so the agent answers it."""
+    if intent not in _READ_AS_INCIDENT or (turn.confidence or 0.0) >= SURE_INCIDENT:
+        return False
+    return bool(_HOW_TO_QUESTION.search(turn.content) or _OTHER_TOPICS.search(turn.content))
 
 
 def knowledge_answer_allowed(turn: Turn) -> bool:
