@@ -173,3 +173,18 @@ async def test_a_how_to_question_read_as_an_incident_is_answered_not_handed_off(
     conversation = await harness.create_conversation(tenant)
     reply = await post(harness, tenant, conversation["id"], text)
     assert reply["requires_escalation"] is False
+
+
+async def test_an_unsure_dialogue_act_naming_salesforce_setup_is_answered(
+    harness: Harness, tenant: TenantHandle
+) -> None:
+    conversation = await harness.create_conversation(tenant)
+    reply = await post(
+        harness,
+        tenant,
+        conversation["id"],
+        "I have Product Family picklist and Product Model picklist on Case. Models should only "
+        "show the ones that belong to the selected family. Possible without code?",
+    )
+    assert "only help with Salesforce" not in reply["response"]
+    assert "controlling" in reply["response"].lower()

@@ -265,18 +265,21 @@ def knowledge_answer_allowed(turn: Turn) -> bool:
     Dialogue acts and out-of-scope messages ("sorry, back now", "it doesn't work") share
     only common words with any article, so a match would be noise. A recognised error is
     evidence enough whatever the words around it, and so is a message the intent model
-    called out of scope that names a Salesforce feature, object or limit ("the Schedule Apex
-    UI only offers daily times"): it is about Salesforce, phrased in a way the model has not
-    seen.
+    called out of scope, or read as an unsure dialogue act, that names a Salesforce feature,
+    object or limit ("the Schedule Apex UI only offers daily times", "Product Model picklist
+    on Case"): it is about Salesforce, phrased in a way the model has not seen.
     """
     if turn.diagnosis is not None and turn.diagnosis.errors:
         return True
     spec = turn.understanding.spec if turn.understanding is not None else None
     if turn.understanding is None:
         return True
-    if spec is not None and spec.name == "oos":
+    if spec is None:
+        return False
+    unsure_act = spec.group == "DIALOGUE" and (turn.confidence or 0.0) < HANDOFF_INTENT_CONFIDENCE
+    if spec.name == "oos" or unsure_act:
         return _names_salesforce(turn)
-    return spec is not None and spec.group != "DIALOGUE"
+    return spec.group != "DIALOGUE"
 
 
 def _names_salesforce(turn: Turn) -> bool:

@@ -119,6 +119,21 @@ FEATURES: dict[str, tuple[str, ...]] = {
     "Forecasts": ("Collaborative Forecasts", "Forecasting"),
     "Roll-Up Summary Fields": ("roll-up summary", "rollup summary", "roll-up summary field"),
     "Formula Fields": ("formula field", "formula fields"),
+    # Setup nouns only Salesforce uses: a message naming one is about Salesforce, however
+    # the intent model reads its wording.
+    "Picklists": ("picklist", "picklists", "dependent picklist", "dependent picklists"),
+    "Record Types": ("record type", "record types"),
+    "Permission Sets": (
+        "permission set",
+        "permission sets",
+        "permission set group",
+        "permission set groups",
+    ),
+    "Object Manager": ("Object Manager",),
+    "Custom Fields": ("custom field", "custom fields"),
+    "Custom Objects": ("custom object", "custom objects"),
+    "Data Export Service": ("Data Export Service", "weekly export", "weekly data export"),
+    "Activity Capture": ("Activity Capture",),
 }
 
 # Short or everyday words count only when written exactly like this.
