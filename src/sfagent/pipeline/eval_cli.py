@@ -35,9 +35,9 @@ from sfagent.responder.answer_eval import (
 
 console = Console()
 # dev: written by us and tuned on. holdout: ours, never tuned on. independent*: written blind
-# by authors who never saw the agent or its knowledge base. `independent`, `independent3`,
-# `independent4` and `independent5` were each measured blind and then tuned on;
-# `independent2` and `independent6` never were (README "Knowledge and answer figures").
+# by authors who never saw the agent or its knowledge base. `independent` and
+# `independent3` to `independent6` were each measured blind and then tuned on;
+# `independent2` and `independent7` never were (README "Knowledge and answer figures").
 SHIPPED_SETS = {
     "dev": "answers_dev.jsonl",
     "holdout": "answers_holdout.jsonl",
@@ -47,6 +47,7 @@ SHIPPED_SETS = {
     "independent4": "answers_independent4.jsonl",
     "independent5": "answers_independent5.jsonl",
     "independent6": "answers_independent6.jsonl",
+    "independent7": "answers_independent7.jsonl",
 }
 
 
