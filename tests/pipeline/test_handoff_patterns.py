@@ -46,6 +46,10 @@ def reason_for(text: str) -> str | None:
         ("I do not agree to this price. Can you stop the auto renewal?", "high"),
         ("Users can't log in, we got an email about an overdue balance", "high"),
         ("We fired a manager an hour ago and he has been exporting our customer list", "urgent"),
+        ("She clicked the link and typed her username and password on that page", "urgent"),
+        ("Our only Salesforce admin left the company; how do we get admin access back?", "high"),
+        ("It is sending 'contract terminated' emails to customers. Still running.", "urgent"),
+        ("We fixed the vendor job. Can you raise our daily API limit for today?", "normal"),
         ("Nobody at our company (900 users) can log into Salesforce since 8am", "urgent"),
         ("PRODUCTION DOWN. Since 10:40 our ERP connector fails on every call", "urgent"),
         ("URGENT - since this morning nobody can close a Case in production", "urgent"),
@@ -102,6 +106,7 @@ def test_what_only_a_person_can_settle_is_handed_off_at_its_priority(
         "I'm the only admin in our org, how do I add a second administrator?",
         "Nobody can edit the Stage field in our sandbox, is that a profile setting?",
         "We sent the newsletter twice by mistake, how do I check the email log?",
+        "I want each person to see only their own numbers on the dashboard",
         "Managers should get warned before we breach the first-response target",
     ],
 )

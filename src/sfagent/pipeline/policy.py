@@ -62,8 +62,10 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"(?=.*\b((i'?m|i am|we have) (the|an?) (only|sole|single) (system )?admin\w*|"
-            r"only (system )?admin\w* (in|of) (our|the)|no other admin\w*))(?=.*\b(can'?t|cannot|"
-            r"unable to|could ?n[o']t) (log|get|sign)|.*\blocked out)",
+            r"(our|the) only (salesforce |system )?admin\w*|only (system )?admin\w* (in|of) "
+            r"(our|the)|no other admin\w*))(?=.*\b(can'?t|cannot|unable to|could ?n[o']t) (log|"
+            r"get|sign)|.*\blocked out|.*\b(left|quit|departed) (the company|us)|.*\bget "
+            r"admin access back)",
             re.IGNORECASE | re.DOTALL,
         ),
         "an org whose only administrator is locked out needs Salesforce support to verify "
@@ -76,7 +78,9 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"(account|login|user)\b.{0,80}\blogged in|your security (people|team)|(logins?|"
             r"logged in|logging in|signed in|sign-ins?)\b.{0,80}\b(nobody|no one|none of us|we "
             r"have no(body| one| staff)?|wasn'?t (me|him|her)|we don'?t have)|(fired|terminated|"
-            r"let go|dismissed)\b.{0,150}\b(export\w*|download\w*|copying|taking)|unauthori[sz]ed "
+            r"let go|dismissed)\b.{0,150}\b(export\w*|download\w*|copying|taking)|(clicked|"
+            r"opened) (the|a|that) link\b.{0,120}\b(typed|entered|put in) (her|his|my|their|our) "
+            r"(username|password|credentials)|unauthori[sz]ed "
             r"(access|login\w*))",
             re.IGNORECASE | re.DOTALL,
         ),
@@ -178,7 +182,8 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"\b(every|all|thousands|hundreds)\b.{0,120}\b(still (running|going|sending|"
             r"happening|emailing|updating|overwriting)|keeps? (sending|emailing|overwriting|"
             r"deleting))\b|\b(emails?|emailing|sending|sent)\b.{0,100}\b(over and over|again "
-            r"and again|\d+ times already)|\b(flow|automation|process|workflow|trigger)\b.{0,200}"
+            r"and again|\d+ times already)|\b(emails?|emailing|sending)\b.{0,160}\bstill "
+            r"(running|going|sending|happening)\b|\b(flow|automation|process|workflow|trigger)\b.{0,200}"
             r"\b(every|all|thousands)\b.{0,120}\b(right now|immediately)\b",
             re.IGNORECASE | re.DOTALL,
         ),
@@ -189,8 +194,9 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"\b(talk|speak|chat) (to|with) (a |an |your )?(real |actual |live )?(human|person|"
             r"someone|agent|representative|engineer|security)|\b(real|live) (person|human|agent)\b|"
-            r"\b(need|want|get)( \w+){0,4} (a |an )?(person|human|engineer|someone|"
-            r"somebody)\b|\b(someone|somebody) "
+            r"\b(need|want|get)( \w+){0,4} (a |an )?(?<!each )(?<!every )(person|human|engineer|"
+            r"someone|somebody)\b|\b(can|could) you (raise|increase|bump|lift) (our|the) (\w+ )?"
+            r"(\w+ )?(limit|allocation)|\b(someone|somebody) "
             r"(from|at|on) (your|salesforce)|\bplease escalate\b|\bescalate (this|it)\b|"
             r"\b(route|forward|pass|send) (this|it|me) to (whoever|someone|somebody|the team|"
             r"your)|\bwho (at|in) (salesforce|your (company|team))|\bcan (someone|somebody) "
