@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sfagent.escalation.policy import plan_handoff
-from sfagent.pipeline.policy import handoff_needed, support_category
+from sfagent.pipeline.policy import _HANDOFF_PATTERNS, handoff_needed, support_category
 from sfagent.pipeline.turn import Turn
 
 
@@ -133,3 +133,10 @@ def test_incidents_another_team_owns_are_filed_under_other(text: str, category: 
     (here the turn's own, standing in for the understanding and the articles)."""
     turn = Turn(content=text, channel="api", category="billing_account")
     assert support_category(turn) == category
+
+
+def test_lookahead_patterns_are_anchored_so_a_long_paste_is_scanned_once() -> None:
+    """An unanchored leading `(?=.*...)` is retried from every position: quadratic in the
+    message, minutes on a 50 KB debug log."""
+    unanchored = [p.pattern[:40] for p, _ in _HANDOFF_PATTERNS if p.pattern.startswith("(?=")]
+    assert unanchored == []

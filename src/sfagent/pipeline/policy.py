@@ -57,11 +57,13 @@ CLARIFYING_OPTIONS = (
     "Flows, deployments or Lightning pages",
     "billing, licences or your subscription",
 )
-# Words that mark a message a machine should not try to settle, whatever its intent.
+# Words that mark a message a machine should not try to settle, whatever its intent. A
+# pattern that needs two things anywhere in the message is two lookaheads anchored at \A:
+# unanchored, `search` would retry them from every position (minutes on a pasted log).
 _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            r"(?=.*\b((i'?m|i am|we have) (the|an?) (only|sole|single) (system )?admin\w*|"
+            r"\A(?=.*\b((i'?m|i am|we have) (the|an?) (only|sole|single) (system )?admin\w*|"
             r"(our|the) only (salesforce |system )?admin\w*|only (system )?admin\w* (in|of) "
             r"(our|the)|no other admin\w*))(?=.*\b(can'?t|cannot|unable to|could ?n[o']t) (log|"
             r"get|sign)|.*\blocked out|.*\b(left|quit|departed) (the company|us)|.*\bget "
@@ -113,7 +115,7 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         # A mistaken delete or overwrite at scale: a few hundred records come back from the
         # Recycle Bin by themselves; tens of thousands in production need a person.
         re.compile(
-            r"(?=.*\b((deleted|overwr\w+|wiped|updated) .{0,60}\b(by mistake|accidentally|in "
+            r"\A(?=.*\b((deleted|overwr\w+|wiped|updated) .{0,60}\b(by mistake|accidentally|in "
             r"error)|(accidentally|mistakenly) (hard )?(deleted|overwr\w+|wiped|updated)|"
             r"(delete|deleted|deletion|update|updated|import|imported|upsert\w*)\b.{0,60}\bwrong "
             r"(file|csv|list|filter|records?|object|org)|\b(are|were) (all )?gone\b|"
