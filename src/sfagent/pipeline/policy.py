@@ -291,8 +291,13 @@ def knowledge_answer_allowed(turn: Turn) -> bool:
 
 
 def _names_salesforce(turn: Turn) -> bool:
+    return _names_any(turn, SALESFORCE_ENTITIES)
+
+
+def _names_any(turn: Turn, kinds: tuple[str, ...]) -> bool:
+    """Whether the understanding found an entity of any of these types in the message."""
     by_type = turn.entities.get("by_type", {}) if turn.entities else {}
-    return any(by_type.get(kind) for kind in SALESFORCE_ENTITIES)
+    return any(by_type.get(kind) for kind in kinds)
 
 
 def is_small_talk(turn: Turn) -> bool:
@@ -423,8 +428,7 @@ def named_area_only(turn: Turn, topic: Topic | None) -> bool:
 def _short_and_unspecific(turn: Turn) -> bool:
     if turn.diagnosis is not None and turn.diagnosis.found_anything:
         return False
-    specifics = turn.entities.get("by_type", {}) if turn.entities else {}
-    if any(specifics.get(kind) for kind in SPECIFIC_ENTITIES):
+    if _names_any(turn, SPECIFIC_ENTITIES):
         return False
     return len(turn.content.split()) <= VAGUE_MAX_WORDS
 
