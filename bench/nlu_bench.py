@@ -4,7 +4,8 @@ Trains sfagent's intent model and prints accuracy, in-scope accuracy, out-of-sco
 and precision, macro-F1, calibration error (ECE), per-message latency p50/p99 (one message
 at a time) and training time, for the lexical model and, with --semantic, the model with
 MiniLM-distilled static embeddings too (the table is built once into the NLU cache); with
---minilm also the model with full MiniLM embeddings (PyTorch at prediction time).
+--minilm also the model with full MiniLM embeddings, and with --minilm-layers N with MiniLM
+cut to its first N layers (both run in numpy: `sfagent.nlu.intents.transformer`).
 
 - CLINC150: train on train.jsonl, evaluate on val.jsonl (the out-of-scope threshold is tuned
   by cross-validation on train only).
@@ -12,7 +13,8 @@ MiniLM-distilled static embeddings too (the table is built once into the NLU cac
 - shipped: src/sfagent/nlu/data/salesforce_intents.jsonl, train on split "train",
   evaluate on split "test" (skipped when the file is absent).
 
-    .venv/bin/python bench/nlu_bench.py [--semantic] [--minilm] [--sets clinc150,banking77,shipped]
+    .venv/bin/python bench/nlu_bench.py [--semantic] [--minilm] [--minilm-layers 1,2]
+        [--sets clinc150,banking77,shipped]
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def show(result: dict[str, Any]) -> None:
     print(f"{'':<24} most confused: {pairs}", flush=True)
 
 
-def encoders(semantic: bool, minilm: bool) -> dict[str, SentenceEncoder | None]:
+def encoders(semantic: bool, minilm: bool, layers: list[int]) -> dict[str, SentenceEncoder | None]:
     """The feature variants to run, by name; each encoder is built once for every set."""
     variants: dict[str, SentenceEncoder | None] = {"tfidf": None}
     if semantic:
@@ -122,6 +124,8 @@ def encoders(semantic: bool, minilm: bool) -> dict[str, SentenceEncoder | None]:
         print(f"static embeddings ready in {time.perf_counter() - started:.1f} s", flush=True)
     if minilm:
         variants["tfidf+minilm"] = MiniLMEncoder()
+    for count in layers:
+        variants[f"tfidf+minilm-{count}L"] = MiniLMEncoder(layers=count)
     return variants
 
 
@@ -133,10 +137,16 @@ def main() -> int:
         "--semantic", action="store_true", help="also run with static MiniLM-distilled embeddings"
     )
     parser.add_argument("--minilm", action="store_true", help="also run with full MiniLM")
+    parser.add_argument(
+        "--minilm-layers",
+        default="",
+        help="also run with MiniLM cut to its first N layers, for each N of a comma-separated list",
+    )
     parser.add_argument("--seed", type=int, default=0, help="BANKING77 split seed")
     parser.add_argument("--json", type=Path, help="also write all results to this JSON file")
     args = parser.parse_args()
-    if (args.semantic or args.minilm) and not semantic_available():
+    layers = [int(count) for count in args.minilm_layers.split(",") if count]
+    if (args.semantic or args.minilm or layers) and not semantic_available():
         print(
             "--semantic needs the semantic extra: pip install 'sfagent[semantic]'", file=sys.stderr
         )
@@ -146,7 +156,7 @@ def main() -> int:
         f"load average {os.getloadavg()[0]:.2f}",
         flush=True,
     )
-    variants = encoders(args.semantic, args.minilm)
+    variants = encoders(args.semantic, args.minilm, layers)
     results = []
     for name in args.sets.split(","):
         split = LOADERS[name](args.data, args.seed)

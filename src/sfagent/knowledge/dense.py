@@ -1,4 +1,4 @@
-"""Dense ranking of the index's chunks by embedding cosine similarity, PyTorch optional.
+"""Dense ranking of the index's chunks by embedding cosine similarity, numpy only.
 
 The default encoder is the NLU's static table distilled from MiniLM (a piece lookup and a
 mean, numpy only once the table is built); with the `semantic` extra the full MiniLM model

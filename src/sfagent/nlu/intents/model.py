@@ -16,7 +16,7 @@ from sfagent.nlu.intents.cache import default_cache_dir
 from sfagent.nlu.intents.calibration import reject_out_of_scope, softmax
 from sfagent.nlu.intents.data import OOS_LABEL, Example, data_sha256
 from sfagent.nlu.intents.errors import IntentModelError
-from sfagent.nlu.intents.semantic import MINILM_PACKAGE, MiniLMEncoder, SentenceEncoder
+from sfagent.nlu.intents.semantic import MiniLMEncoder, SentenceEncoder
 from sfagent.nlu.intents.static import static_encoder
 from sfagent.nlu.intents.training import IntentConfig, ProgressCallback, TrainedParts, train_parts
 
@@ -79,8 +79,8 @@ class IntentModel:
         """Train on labelled examples; `semantic` adds MiniLM-distilled static embeddings.
 
         The static table is built from MiniLM once into `default_cache_dir()` (that step
-        needs the `semantic` extra); pass `encoder=MiniLMEncoder()` for full MiniLM, which
-        is slightly more accurate but far slower per message.
+        needs the `semantic` extra); pass `encoder=MiniLMEncoder()` for MiniLM itself, which
+        is more accurate but slower per message (`MiniLMEncoder(layers=2)` halves the cost).
         """
         settings = config or IntentConfig()
         if semantic and encoder is None:
@@ -162,9 +162,8 @@ class IntentModel:
         if encoder is None and loaded.encoder is not None:
             return cls(loaded.parts, loaded.encoder, loaded.info)
         if encoder is None:
-            if loaded.encoder_name != MINILM_PACKAGE:
-                raise IntentModelError(
-                    f"{directory}: the model needs the sentence encoder '{loaded.encoder_name}'"
-                )
-            encoder = MiniLMEncoder()
+            try:
+                encoder = MiniLMEncoder.named(loaded.encoder_name)
+            except IntentModelError as error:
+                raise IntentModelError(f"{directory}: {error}") from None
         return cls(loaded.parts, encoder, loaded.info)

@@ -3,7 +3,7 @@
 Full MiniLM costs tens of milliseconds per message on a small CPU. Here every vocabulary
 piece is run through MiniLM once (as "[CLS] piece [SEP]", the model2vec recipe) and its
 output kept as a table row; a message's vector is then the mean of its pieces' rows. Only
-building the table needs the `semantic` extra (PyTorch); using it needs numpy alone.
+building the table needs the `semantic` extra (MiniLM's weights); using it needs numpy alone.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from numpy.typing import NDArray
 from sfagent.nlu.intents.errors import IntentModelError, SemanticUnavailable
 from sfagent.nlu.intents.semantic import (
     INSTALL_HINT,
-    MINILM_MODULE,
     MINILM_PACKAGE,
+    MiniLMEncoder,
     semantic_available,
 )
 from sfagent.nlu.intents.wordpiece import WordPieceTokenizer
@@ -38,7 +38,6 @@ PIECES = "pieces.txt"
 STATIC_FILES = (PIECES, TABLE)
 MANIFEST = "manifest.json"
 BATCH = 1024
-CLS_ID, SEP_ID = 101, 102
 
 
 class StaticEncoder:
@@ -100,23 +99,15 @@ def static_encoder(cache_dir: Path) -> StaticEncoder:
 
 def _distil_minilm() -> tuple[list[str], NDArray[np.float32]]:
     """Every piece's MiniLM output vector; runs the transformer over the vocabulary once."""
-    # Imported here, not at module top: torch is optional and takes seconds to import.
-    weights: Any = importlib.import_module(MINILM_MODULE)
-    torch: Any = importlib.import_module("torch")
-    transformers: Any = importlib.import_module("transformers")
-    transformers.utils.logging.disable_progress_bar()
-    path = Path(weights.get_model_path())
-    pieces = (path / "vocab.txt").read_text(encoding="utf-8").split("\n")
-    pieces = pieces[:-1] if pieces and pieces[-1] == "" else pieces
-    model = transformers.AutoModel.from_pretrained(str(path), local_files_only=True).eval()
-    table = np.zeros((len(pieces), model.config.hidden_size), dtype=np.float32)
-    with torch.inference_mode():
-        for start in range(0, len(pieces), BATCH):
-            ids = torch.arange(start, min(len(pieces), start + BATCH))
-            inputs = torch.stack([torch.full_like(ids, CLS_ID), ids, torch.full_like(ids, SEP_ID)])
-            hidden = model(input_ids=inputs.T, attention_mask=torch.ones_like(inputs.T))
-            table[start : start + len(ids)] = hidden.last_hidden_state[:, 1].numpy()
-    return pieces, table
+    model = MiniLMEncoder()
+    pieces = model.tokenizer.vocabulary
+    first, last = model.token_ids("")  # [CLS] and [SEP]
+    table = np.zeros((len(pieces), model.dimension), dtype=np.float32)
+    for start in range(0, len(pieces), BATCH):
+        batch = [[first, piece, last] for piece in range(start, min(len(pieces), start + BATCH))]
+        states, _mask = model.hidden_states(batch)
+        table[start : start + len(batch)] = states[:, 1]
+    return list(pieces), table
 
 
 def _save_atomically(encoder: StaticEncoder, target: Path) -> None:

@@ -16,18 +16,26 @@ LONGEST_WORD = 100
 
 
 class WordPieceTokenizer:
-    """Maps text to vocabulary ids; words it cannot spell from the pieces are left out."""
+    """Maps text to vocabulary ids, as BERT's uncased WordPiece does."""
 
     def __init__(self, vocabulary: Sequence[str]) -> None:
         self.vocabulary = list(vocabulary)
         self._index = {piece: index for index, piece in enumerate(self.vocabulary)}
         self._longest = max((len(piece) for piece in self.vocabulary), default=1)
 
-    def ids(self, text: str) -> list[int]:
-        """The ids of the text's pieces, in order, without [CLS]/[SEP] or unknown words."""
+    def ids(self, text: str, *, unknown: int | None = None) -> list[int]:
+        """The ids of the text's pieces, in order, without [CLS]/[SEP].
+
+        A word that cannot be spelled from the pieces is left out, or stands as the id
+        `unknown` when one is given (BERT's [UNK], which a transformer needs in its place).
+        """
         result: list[int] = []
         for word in split_words(text):
-            result.extend(self._pieces(word))
+            pieces = self._pieces(word)
+            if pieces:
+                result.extend(pieces)
+            elif unknown is not None:
+                result.append(unknown)
         return result
 
     def _pieces(self, word: str) -> list[int]:
