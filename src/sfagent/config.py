@@ -192,6 +192,11 @@ class Settings(BaseSettings):
     kb_index_cache_tenants: int = Field(default=64, gt=0)
     kb_search_max_results: int = Field(default=20, gt=0)
     kb_query_max_chars: int = Field(default=2_000, gt=0)
+    # Dense ranking fused into search: off (BM25 and exact matches only), static (the table
+    # distilled from MiniLM, numpy) or minilm (MiniLM itself, numpy; the `semantic` extra).
+    # Chunk vectors are shared by the process's indexes, at most kb_dense_shared_vectors.
+    kb_dense_encoder: Literal["off", "static", "minilm"] = "off"
+    kb_dense_shared_vectors: int = Field(default=100_000, gt=0)
     # The most articles one POST /api/v1/kb/ingest may carry (the CLI sends batches of it).
     kb_ingest_max_articles: int = Field(default=500, gt=0)
     # Business rules a tenant may keep (every stored rule runs on every message).

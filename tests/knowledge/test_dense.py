@@ -6,10 +6,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pytest
 from numpy.typing import NDArray
 
 from sfagent.knowledge import Article, KnowledgeIndex
-from sfagent.knowledge.dense import ChunkEmbeddings, WeightedStaticEncoder, idf_weights
+from sfagent.knowledge.dense import (
+    ChunkEmbeddings,
+    SharedChunkVectors,
+    WeightedStaticEncoder,
+    idf_weights,
+)
 from sfagent.nlu.intents.static import StaticEncoder
 
 # A toy static table: each word points at one concept axis (billing, login, locking), so
@@ -48,6 +54,18 @@ class CountingEncoder:
         return self.inner.encode(texts)
 
 
+class BatchCountingEncoder(CountingEncoder):
+    """Records how many texts each call to `encode` carried."""
+
+    def __init__(self, inner: StaticEncoder) -> None:
+        super().__init__(inner)
+        self.batches: list[int] = []
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        self.batches.append(len(texts))
+        return super().encode(texts)
+
+
 def article(article_id: str, title: str, text: str) -> Article:
     return Article(id=article_id, title=title, body=f"## Answer\n\n{text}", category="other")
 
@@ -81,22 +99,61 @@ def test_rank_returns_chunk_ids_best_first() -> None:
     assert len(retriever) == 3
 
 
+def test_chunks_are_embedded_at_the_first_search_in_one_batch() -> None:
+    encoder = BatchCountingEncoder(toy_encoder())
+    index = dense_only(ChunkEmbeddings(encoder))
+    assert encoder.batches == []  # building the index embeds nothing yet
+    index.search("money", k=1)
+    assert encoder.batches[0] == len(CORPUS)  # every chunk at once, then the query
+    assert encoder.batches[1:] == [1]
+
+
 def test_unchanged_upsert_embeds_nothing_again() -> None:
     encoder = CountingEncoder(toy_encoder())
     index = dense_only(ChunkEmbeddings(encoder))
+    index.search("money", k=1)
     before = len(encoder.seen)
     index.upsert(CORPUS[0])
-    assert len(encoder.seen) == before
+    index.search("money", k=1)
+    assert encoder.seen[before:] == ["money"]
 
 
 def test_changed_article_alone_is_embedded_again() -> None:
     encoder = CountingEncoder(toy_encoder())
     index = dense_only(ChunkEmbeddings(encoder))
+    index.search("warm", k=1)
     encoder.seen.clear()
     index.upsert(article("locks", "Record lock contention", "An invoice was paid twice."))
-    assert len(encoder.seen) == 1 and "invoice" in encoder.seen[0]
     found = [hit.article_id for hit in index.search("money charge", k=3)]
+    assert len(encoder.seen) == 2 and "invoice" in encoder.seen[0]  # the article, the query
     assert set(found[:2]) == {"refunds", "locks"}
+
+
+def test_indexes_sharing_vectors_embed_a_common_article_once() -> None:
+    encoder = CountingEncoder(toy_encoder())
+    shared = SharedChunkVectors(encoder)
+    first = dense_only(ChunkEmbeddings(encoder, shared))
+    first.search("money", k=1)
+    extra = article("invoices", "Invoices", "Where each invoice is.")
+    second = dense_only(ChunkEmbeddings(encoder, shared), [*CORPUS, extra])
+    encoder.seen.clear()
+    found = [hit.article_id for hit in second.search("money charge", k=4)]
+    assert len(encoder.seen) == 2 and "invoice" in encoder.seen[0]  # the new article, the query
+    assert set(found[:2]) == {"refunds", "invoices"}
+    assert len(shared) == len(CORPUS) + 1
+
+
+def test_shared_vectors_keep_at_most_their_limit_and_stay_correct() -> None:
+    encoder = CountingEncoder(toy_encoder())
+    shared = SharedChunkVectors(encoder, max_entries=2)
+    texts = ["money back", "password", "row lock"]
+    first = shared.encode(texts)
+    assert len(shared) == 2
+    again = shared.encode(texts)
+    np.testing.assert_allclose(first, again)
+    np.testing.assert_allclose(first, encoder.inner.encode(texts))
+    with pytest.raises(ValueError, match="at least 1"):
+        SharedChunkVectors(encoder, max_entries=0)
 
 
 def test_removed_article_is_no_longer_ranked() -> None:

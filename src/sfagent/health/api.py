@@ -39,15 +39,21 @@ async def ready(request: Request) -> JSONResponse:
 
 
 def _models(state: Any) -> dict[str, Any]:
-    """Loaded models; not ready while the NLU model is still loading or failed to load."""
+    """Loaded models; not ready while the NLU model or the dense ranking is loading or failed."""
     loaded = set(state.loaded_models)
     nlu = getattr(state, "nlu", None)
     if nlu is not None and nlu.ready:
         loaded.add("nlu")
     report: dict[str, Any] = {"status": "ok", "loaded": sorted(loaded)}
+    problems = []
     if nlu is not None and not nlu.ready:
+        problems.append(f"nlu: {nlu.error}" if nlu.error else "nlu: loading")
+    dense = getattr(state, "kb_dense", None)  # None: off or ready; else loading or an error
+    if dense is not None:
+        problems.append(f"kb_dense: {dense}")
+    if problems:
         report["status"] = "error"
-        report["error"] = f"nlu: {nlu.error}" if nlu.error else "nlu: loading"
+        report["error"] = "; ".join(problems)
     return report
 
 

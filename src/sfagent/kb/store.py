@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sfagent.kb.models import KbArticle
 from sfagent.kb.repository import KnowledgeRepository
 from sfagent.knowledge import Article, KnowledgeIndex, SearchFilters, SearchHit
+from sfagent.knowledge.search import DenseFactory
 
 DEFAULT_ORIGIN = "default"
 TENANT_ORIGIN = "tenant"
@@ -87,11 +88,21 @@ class _GuardedIndex:
 
 
 class KnowledgeStore:
-    """The default corpus and an LRU of tenant indexes (at most `max_tenants` kept)."""
+    """The default corpus and an LRU of tenant indexes (at most `max_tenants` kept).
 
-    def __init__(self, defaults: Sequence[Article], *, max_tenants: int = 64) -> None:
+    With `dense`, every index also ranks by embeddings, from a retriever the factory makes.
+    """
+
+    def __init__(
+        self,
+        defaults: Sequence[Article],
+        *,
+        max_tenants: int = 64,
+        dense: DenseFactory | None = None,
+    ) -> None:
+        self._dense = dense
         self._defaults = {article.id: article for article in defaults}
-        self._default_index = _GuardedIndex(KnowledgeIndex(defaults), 0, {})
+        self._default_index = _GuardedIndex(self._index(defaults), 0, {})
         self._tenants: OrderedDict[str, _GuardedIndex] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self._max_tenants = max_tenants
@@ -116,7 +127,7 @@ class KnowledgeStore:
         return [self._corpus_hit(guarded, hit) for hit in hits]
 
     async def warm(self) -> None:
-        """Build the default corpus's matrices now rather than on the first question."""
+        """Build the default corpus's matrices (and embed its chunks) now, not on a question."""
         await anyio.to_thread.run_sync(self._default_index.search, "warm up", 1, SearchFilters())
 
     def _corpus_hit(self, guarded: _GuardedIndex, hit: SearchHit) -> CorpusHit:
@@ -167,4 +178,7 @@ class KnowledgeStore:
     ) -> _GuardedIndex:
         overridden = {article.id for article in own}
         kept = [a for slug, a in self._defaults.items() if slug not in overridden]
-        return _GuardedIndex(KnowledgeIndex([*kept, *own]), revision, stamps)
+        return _GuardedIndex(self._index([*kept, *own]), revision, stamps)
+
+    def _index(self, articles: Sequence[Article]) -> KnowledgeIndex:
+        return KnowledgeIndex(articles, dense=self._dense() if self._dense else None)

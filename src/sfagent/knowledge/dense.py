@@ -1,15 +1,19 @@
 """Dense ranking of the index's chunks by embedding cosine similarity, numpy only.
 
 The default encoder is the NLU's static table distilled from MiniLM (a piece lookup and a
-mean, numpy only once the table is built); with the `semantic` extra the full MiniLM model
-can be used instead. The retriever is kept in step by `KnowledgeIndex` through `set_chunks`,
-so an upsert re-embeds that article's chunks only.
+mean, numpy only once the table is built); with the `semantic` extra MiniLM itself can be
+used instead (run in numpy too). The retriever is kept in step by `KnowledgeIndex` through
+`set_chunks`, so an upsert re-embeds that article's chunks only, and the server's indexes
+share one `SharedChunkVectors`, so the shipped articles are embedded once per process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -31,16 +35,68 @@ ENCODER_KINDS: tuple[EncoderKind, ...] = ("static", "minilm")
 _ASCII_WORD = re.compile(r"[a-z0-9]+|[^a-z0-9\s]")
 _ASCII_CONTROL = {code: None for code in (*range(0, 9), 11, 12, *range(14, 32), 127)}
 WORD_CACHE = 1 << 16
+# Vectors kept for reuse across a process's indexes: the shipped articles are about 3,000
+# chunks; 100,000 rows of 384 floats are 150 MB.
+DEFAULT_SHARED_VECTORS = 100_000
+
+
+class SharedChunkVectors:
+    """Chunk vectors by the text embedded, shared by every index of a process (LRU-bounded).
+
+    Each tenant's index holds the shipped articles as well as its own: without this, every
+    tenant index built would embed the same few thousand default chunks again, which takes
+    about a minute with MiniLM. Thread-safe: indexes are built and searched in worker threads.
+    """
+
+    def __init__(self, encoder: SentenceEncoder, *, max_entries: int = DEFAULT_SHARED_VECTORS):
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self.encoder = encoder
+        self._max_entries = max_entries
+        self._vectors: OrderedDict[bytes, NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """One row per text; only texts not seen before are run through the encoder."""
+        keys = [hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest() for text in texts]
+        rows = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
+        missing: list[int] = []
+        with self._lock:
+            for row, key in enumerate(keys):
+                vector = self._vectors.get(key)
+                if vector is None:
+                    missing.append(row)
+                else:
+                    self._vectors.move_to_end(key)
+                    rows[row] = vector
+        if missing:
+            fresh = self.encoder.encode([texts[row] for row in missing])
+            rows[missing] = fresh
+            with self._lock:
+                for row, vector in zip(missing, fresh, strict=True):
+                    self._vectors[keys[row]] = vector
+                while len(self._vectors) > self._max_entries:
+                    self._vectors.popitem(last=False)
+        return rows
 
 
 class ChunkEmbeddings:
-    """Cosine top-k over L2-normalised chunk vectors; satisfies `IncrementalDenseRetriever`."""
+    """Cosine top-k over L2-normalised chunk vectors; satisfies `IncrementalDenseRetriever`.
 
-    def __init__(self, encoder: SentenceEncoder) -> None:
+    Chunks are embedded at the first search after they change, all in one batch, so building
+    an index costs nothing until it is searched (the server warms it in the background).
+    """
+
+    def __init__(self, encoder: SentenceEncoder, shared: SharedChunkVectors | None = None) -> None:
         self.encoder = encoder
+        self._shared = shared
         self._ids: dict[str, tuple[str, ...]] = {}  # article id -> its chunk ids
-        self._texts: dict[str, tuple[str, ...]] = {}  # article id -> what was embedded
+        self._texts: dict[str, tuple[str, ...]] = {}  # article id -> what is embedded
         self._vectors: dict[str, NDArray[np.float32]] = {}  # article id -> one row per chunk
+        self._pending: set[str] = set()  # articles whose texts changed since their vectors
         # All rows stacked, rebuilt at the first search after a change.
         self._matrix: NDArray[np.float32] | None = None
         self._row_ids: list[str] = []
@@ -53,14 +109,15 @@ class ChunkEmbeddings:
         if not chunks:
             if self._ids.pop(article_id, None) is not None:
                 del self._texts[article_id]
-                del self._vectors[article_id]
+                self._vectors.pop(article_id, None)
+                self._pending.discard(article_id)
                 self._matrix = None
             return
         ids = tuple(chunk.chunk_id for chunk in chunks)
         texts = tuple(embedded_text(chunk) for chunk in chunks)
         if self._texts.get(article_id) != texts:
-            self._vectors[article_id] = self._encode(texts)
             self._texts[article_id] = texts
+            self._pending.add(article_id)
         self._ids[article_id] = ids
         self._matrix = None
 
@@ -78,6 +135,8 @@ class ChunkEmbeddings:
         return [(self._row_ids[int(row)], float(scores[row])) for row in ordered]
 
     def _stacked(self) -> NDArray[np.float32]:
+        if self._pending:
+            self._embed_pending()
         if self._matrix is None:
             order = sorted(self._ids)
             self._row_ids = [chunk_id for aid in order for chunk_id in self._ids[aid]]
@@ -86,6 +145,18 @@ class ChunkEmbeddings:
                 np.vstack(blocks) if blocks else np.zeros((0, self.encoder.dimension), np.float32)
             )
         return self._matrix
+
+    def _embed_pending(self) -> None:
+        articles = sorted(self._pending)
+        texts = [text for aid in articles for text in self._texts[aid]]
+        vectors = self._shared.encode(texts) if self._shared is not None else self._encode(texts)
+        start = 0
+        for aid in articles:
+            count = len(self._texts[aid])
+            self._vectors[aid] = np.ascontiguousarray(vectors[start : start + count])
+            start += count
+        self._pending.clear()
+        self._matrix = None
 
     def _encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         return np.ascontiguousarray(self.encoder.encode(list(texts)), dtype=np.float32)
@@ -163,3 +234,17 @@ def load_encoder(kind: EncoderKind = "static", cache_dir: Path | None = None) ->
 def dense_retriever(kind: EncoderKind = "static", cache_dir: Path | None = None) -> ChunkEmbeddings:
     """An empty `ChunkEmbeddings` over the chosen encoder, for `KnowledgeIndex(dense=...)`."""
     return ChunkEmbeddings(load_encoder(kind, cache_dir))
+
+
+def dense_factory(
+    kind: EncoderKind,
+    *,
+    cache_dir: Path | None = None,
+    max_shared_vectors: int = DEFAULT_SHARED_VECTORS,
+) -> Callable[[], ChunkEmbeddings]:
+    """Makes empty retrievers, one per index, sharing one encoder and one vector cache.
+
+    Raises `SemanticUnavailable` when the encoder needs the `semantic` extra and it is missing.
+    """
+    shared = SharedChunkVectors(load_encoder(kind, cache_dir), max_entries=max_shared_vectors)
+    return lambda: ChunkEmbeddings(shared.encoder, shared)

@@ -13,17 +13,17 @@ from rich.table import Table
 from sfagent.diagnostics.cli import fail
 from sfagent.errors import SfagentError
 from sfagent.knowledge.articles import load_default_articles
-from sfagent.knowledge.dense import ENCODER_KINDS, ChunkEmbeddings, load_encoder
+from sfagent.knowledge.dense import ENCODER_KINDS, dense_factory
 from sfagent.knowledge.evaluation import (
     MODE_NOTES,
     MODES,
     SPLITS,
-    DenseFactory,
     KbEvaluation,
     default_cases_path,
     evaluate_modes,
     load_cases,
 )
+from sfagent.knowledge.search import DenseFactory
 
 console = Console()
 
@@ -67,11 +67,10 @@ def kb_eval_command(
 def _dense_factory(kind: str) -> tuple[DenseFactory | None, dict[str, str]]:
     """A factory of empty dense retrievers sharing one encoder, or why there is none."""
     try:
-        shared = load_encoder("minilm" if kind == "minilm" else "static")
+        return dense_factory("minilm" if kind == "minilm" else "static"), {}
     except SfagentError as error:
         reason = f"{kind} encoder unavailable: {error}"
         return None, {"dense": reason, "hybrid": reason}
-    return (lambda: ChunkEmbeddings(shared)), {}
 
 
 def _print_table(result: KbEvaluation, splits: tuple[str, ...], path: Path, encoder: str) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 from sfagent.errors import SfagentError
 from sfagent.knowledge.articles import Article
 from sfagent.knowledge.index import KnowledgeIndex
-from sfagent.knowledge.search import DenseRetriever
+from sfagent.knowledge.search import DenseFactory
 
 MRR_DEPTH = 10  # a right answer below this rank counts as not found
 SPLITS = ("dev", "test")
@@ -30,7 +30,6 @@ MODE_NOTES = {
 
 # Ranks article ids for a query, best first, at most `depth` of them.
 Ranker = Callable[[str, int], list[str]]
-DenseFactory = Callable[[], DenseRetriever]
 
 
 class EvalDataError(SfagentError):

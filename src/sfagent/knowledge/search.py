@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -51,6 +51,10 @@ class IncrementalDenseRetriever(DenseRetriever, Protocol):
             chunks: Its chunks now; empty when the article was removed.
         """
         ...
+
+
+# Makes one empty retriever per index (an index keeps its retriever in step with it).
+DenseFactory = Callable[[], DenseRetriever]
 
 
 @dataclass(frozen=True, slots=True)
