@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
+import anyio
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,7 +44,7 @@ from sfagent.health import api as health_api
 from sfagent.kb import api as kb_api
 from sfagent.kb.store import KnowledgeStore
 from sfagent.knowledge import load_default_articles
-from sfagent.knowledge.dense import dense_factory
+from sfagent.knowledge.dense import DenseRetrievers, dense_factory
 from sfagent.llm_usage import api as llm_usage_api
 from sfagent.llm_usage.runtime import LlmRuntime
 from sfagent.notifications import api as notifications_api
@@ -150,15 +151,15 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     # Engines that load models (NLU, embeddings) register here for /ready.
     state.loaded_models = set()
     state.nlu = NluRuntime(settings) if settings.nlu_enabled else None
-    state.knowledge, state.kb_dense = _knowledge_store(settings)
+    state.knowledge, dense, state.kb_dense = _knowledge_store(settings)
     state.llm = LlmRuntime.from_settings(
         settings, state.sessionmaker, write_lock=state.sqlite_write_lock
     )
     background = start_background_work(state.sessionmaker, backplane, settings)
     if state.nlu is not None:
         background.append(asyncio.create_task(state.nlu.load(), name="nlu-load"))
-    if state.kb_dense == DENSE_LOADING:
-        background.append(asyncio.create_task(_warm_dense(state), name="kb-dense-warm"))
+    if dense is not None and state.kb_dense == DENSE_LOADING:
+        background.append(asyncio.create_task(_warm_dense(state, dense), name="kb-dense-warm"))
     log.info("sfagent.started", database=engine.dialect.name, backplane=backplane.name)
     try:
         yield
@@ -176,13 +177,16 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
 DENSE_LOADING = "loading"
 
 
-def _knowledge_store(settings: Settings) -> tuple[KnowledgeStore, str | None]:
-    """The search indexes, and the dense ranking's state: None (off), loading, or an error.
+def _knowledge_store(
+    settings: Settings,
+) -> tuple[KnowledgeStore, DenseRetrievers | None, str | None]:
+    """The search indexes, their dense retrievers, and the dense ranking's state: None (off),
+    loading, or an error.
 
     A dense encoder that cannot load (the `semantic` extra missing) leaves search lexical
     and /ready failing with the reason, rather than keeping the server down.
     """
-    dense = None
+    dense: DenseRetrievers | None = None
     status = None
     if settings.kb_dense_encoder != "off":
         try:
@@ -198,20 +202,25 @@ def _knowledge_store(settings: Settings) -> tuple[KnowledgeStore, str | None]:
     store = KnowledgeStore(
         load_default_articles(), max_tenants=settings.kb_index_cache_tenants, dense=dense
     )
-    return store, status
+    return store, dense, status
 
 
-async def _warm_dense(state: Any) -> None:
-    """Embed the shipped articles' chunks in the background; /ready waits for it."""
+async def _warm_dense(state: Any, dense: DenseRetrievers) -> None:
+    """Embed the shipped articles' chunks in the background (/ready waits for it), then keep
+    the vectors for the next start."""
     try:
         await state.knowledge.warm()
     except Exception as error:  # a failing encoder must not take the server down
         state.kb_dense = f"{type(error).__name__}: {error}"[:300]
         log.error("kb.dense_warm_failed", error=state.kb_dense)
         return
+    try:
+        await anyio.to_thread.run_sync(dense.persist)
+    except OSError as error:  # a read-only cache costs the next start a warm-up, nothing more
+        log.warning("kb.dense_not_persisted", error=str(error))
     state.kb_dense = None
     state.loaded_models.add("kb_dense")
-    log.info("kb.dense_ready")
+    log.info("kb.dense_ready", vectors=len(dense.shared))
 
 
 def start_background_work(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 from numpy.typing import NDArray
 
 from sfagent import app as app_module
-from sfagent.knowledge.dense import ChunkEmbeddings, SharedChunkVectors
+from sfagent.knowledge.dense import DenseRetrievers, SharedChunkVectors
 from sfagent.nlu.intents import SemanticUnavailable
 from tests.conftest import Harness, HarnessFactory
 
@@ -36,9 +37,8 @@ class MarkerEncoder:
         return np.array(rows, dtype=np.float32).reshape(len(texts), 2)
 
 
-def marker_factory(kind: str, **_options: Any) -> Any:
-    shared = SharedChunkVectors(MarkerEncoder())
-    return lambda: ChunkEmbeddings(shared.encoder, shared)
+def marker_factory(kind: str, *, cache_dir: Path, **_options: Any) -> DenseRetrievers:
+    return DenseRetrievers(SharedChunkVectors(MarkerEncoder()), cache_dir / "vectors.npz")
 
 
 async def ready_models(harness: Harness) -> tuple[int, dict[str, Any]]:
@@ -73,13 +73,15 @@ async def add_marked_article(harness: Harness, headers: dict[str, str]) -> None:
 
 
 async def test_dense_ranking_finds_what_no_word_matches(
-    make_harness: HarnessFactory, monkeypatch: pytest.MonkeyPatch
+    make_harness: HarnessFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(app_module, "dense_factory", marker_factory)
-    harness = await make_harness(nlu_enabled=False, kb_dense_encoder="static")
+    harness = await make_harness(nlu_enabled=False, kb_dense_encoder="static", nlu_cache=tmp_path)
     status, models = await ready_models(harness)
     assert status == 200, models
     assert "kb_dense" in models["loaded"]
+    # The shipped articles' vectors are kept for the next start.
+    assert SharedChunkVectors(MarkerEncoder()).load(tmp_path / "vectors.npz") > 1000
     tenant = await harness.create_tenant()
     await add_marked_article(harness, tenant.headers)
     assert (await slugs(harness, tenant.headers, QUERY))[0] == "marked"

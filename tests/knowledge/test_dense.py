@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from numpy.typing import NDArray
 from sfagent.knowledge import Article, KnowledgeIndex
 from sfagent.knowledge.dense import (
     ChunkEmbeddings,
+    DenseRetrievers,
     SharedChunkVectors,
     WeightedStaticEncoder,
     idf_weights,
@@ -192,3 +194,35 @@ def test_weighted_encoder_rows_are_unit_length() -> None:
     rows = weighted.encode(["the money", "unknownword"])
     assert np.isclose(np.linalg.norm(rows[0]), 1.0)
     assert not rows[1].any()
+
+
+def test_saved_vectors_spare_the_next_process_the_encoder(tmp_path: Path) -> None:
+    texts = ["money back", "password", "row lock"]
+    first = SharedChunkVectors(CountingEncoder(toy_encoder()))
+    expected = first.encode(texts)
+    first.save(tmp_path / "dense" / "vectors.npz")
+    encoder = CountingEncoder(toy_encoder())
+    retrievers = DenseRetrievers(SharedChunkVectors(encoder), tmp_path / "dense" / "vectors.npz")
+    assert len(retrievers.shared) == 3
+    np.testing.assert_allclose(retrievers.shared.encode(texts), expected)
+    assert encoder.seen == []
+
+
+def test_a_damaged_or_foreign_vectors_file_adds_nothing(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.npz"
+    damaged.write_bytes(b"PK\x03\x04 not really a zip")
+    shared = SharedChunkVectors(toy_encoder())
+    assert shared.load(damaged) == 0
+    assert shared.load(tmp_path / "missing.npz") == 0
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, keys=np.zeros((2, 16), np.uint8), vectors=np.zeros((2, 99), np.float32))
+    assert shared.load(foreign) == 0
+    assert len(shared) == 0
+    assert shared.encode(["money"]).shape == (1, toy_encoder().dimension)
+
+
+def test_persist_without_a_file_writes_nothing(tmp_path: Path) -> None:
+    retrievers = DenseRetrievers(SharedChunkVectors(toy_encoder()))
+    retrievers().set_chunks("a", [])
+    retrievers.persist()
+    assert list(tmp_path.iterdir()) == []

@@ -10,10 +10,12 @@ share one `SharedChunkVectors`, so the shipped articles are embedded once per pr
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
+import zipfile
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -38,6 +40,7 @@ WORD_CACHE = 1 << 16
 # Vectors kept for reuse across a process's indexes: the shipped articles are about 3,000
 # chunks; 100,000 rows of 384 floats are 150 MB.
 DEFAULT_SHARED_VECTORS = 100_000
+KEY_BYTES = 16  # a BLAKE2b digest of the embedded text
 
 
 class SharedChunkVectors:
@@ -59,9 +62,40 @@ class SharedChunkVectors:
     def __len__(self) -> int:
         return len(self._vectors)
 
+    def save(self, path: Path) -> None:
+        """Write every cached vector to `path` (.npz, no pickle), replacing it atomically."""
+        with self._lock:
+            keys = np.frombuffer(b"".join(self._vectors), dtype=np.uint8).reshape(-1, KEY_BYTES)
+            vectors = np.zeros((len(keys), self.encoder.dimension), dtype=np.float32)
+            for row, vector in enumerate(self._vectors.values()):
+                vectors[row] = vector
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        with staging.open("wb") as handle:
+            np.savez(handle, keys=keys, vectors=vectors)
+        staging.replace(path)
+
+    def load(self, path: Path) -> int:
+        """Add the vectors `save` wrote; how many. A missing, damaged or foreign file adds none."""
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                keys, vectors = saved["keys"], saved["vectors"]
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            return 0
+        if keys.ndim != 2 or keys.shape[1] != KEY_BYTES or keys.dtype != np.uint8:
+            return 0
+        if vectors.shape != (len(keys), self.encoder.dimension):
+            return 0
+        with self._lock:
+            for key, vector in zip(keys, vectors.astype(np.float32), strict=True):
+                self._vectors[key.tobytes()] = vector
+            while len(self._vectors) > self._max_entries:
+                self._vectors.popitem(last=False)
+        return len(keys)
+
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """One row per text; only texts not seen before are run through the encoder."""
-        keys = [hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest() for text in texts]
+        keys = [hashlib.blake2b(text.encode(), digest_size=KEY_BYTES).digest() for text in texts]
         rows = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
         missing: list[int] = []
         with self._lock:
@@ -236,15 +270,44 @@ def dense_retriever(kind: EncoderKind = "static", cache_dir: Path | None = None)
     return ChunkEmbeddings(load_encoder(kind, cache_dir))
 
 
+class DenseRetrievers:
+    """A `DenseFactory`: empty retrievers, one per index, sharing one encoder and vector cache.
+
+    With `vectors_file`, the cache starts from the vectors a previous process saved there
+    (`persist`), so a restart does not embed the shipped articles again.
+    """
+
+    def __init__(self, shared: SharedChunkVectors, vectors_file: Path | None = None) -> None:
+        self.shared = shared
+        self.vectors_file = vectors_file
+        if vectors_file is not None:
+            shared.load(vectors_file)
+
+    def __call__(self) -> ChunkEmbeddings:
+        return ChunkEmbeddings(self.shared.encoder, self.shared)
+
+    def persist(self) -> None:
+        """Save the cached vectors for the next process (no-op without `vectors_file`)."""
+        if self.vectors_file is not None:
+            self.shared.save(self.vectors_file)
+
+
 def dense_factory(
     kind: EncoderKind,
     *,
     cache_dir: Path | None = None,
     max_shared_vectors: int = DEFAULT_SHARED_VECTORS,
-) -> Callable[[], ChunkEmbeddings]:
-    """Makes empty retrievers, one per index, sharing one encoder and one vector cache.
+) -> DenseRetrievers:
+    """Retrievers over the chosen encoder; MiniLM's vectors persist under the NLU cache.
 
+    Only MiniLM's are worth keeping: it takes minutes to embed the shipped articles, where
+    the static table takes a second (and its weights follow the corpus, so would go stale).
     Raises `SemanticUnavailable` when the encoder needs the `semantic` extra and it is missing.
     """
-    shared = SharedChunkVectors(load_encoder(kind, cache_dir), max_entries=max_shared_vectors)
-    return lambda: ChunkEmbeddings(shared.encoder, shared)
+    folder = cache_dir or default_cache_dir()
+    encoder = load_encoder(kind, folder)
+    shared = SharedChunkVectors(encoder, max_entries=max_shared_vectors)
+    if kind != "minilm":
+        return DenseRetrievers(shared)
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{encoder.name}-{encoder.version}")
+    return DenseRetrievers(shared, folder / "dense-vectors" / f"{name}.npz")

@@ -36,8 +36,8 @@ from sfagent.responder.answer_eval import (
 console = Console()
 # dev: written by us and tuned on. holdout: ours, never tuned on. independent*: written blind
 # by authors who never saw the agent or its knowledge base. `independent` and
-# `independent3` to `independent7` were each measured blind and then tuned on;
-# `independent2` and `independent8` never were (README "Knowledge and answer figures").
+# `independent3` to `independent7` (and later `independent9`) were each measured blind and then
+# tuned on; `independent2` and `independent8` never were (README "Knowledge and answer figures").
 SHIPPED_SETS = {
     "dev": "answers_dev.jsonl",
     "holdout": "answers_holdout.jsonl",
@@ -49,6 +49,7 @@ SHIPPED_SETS = {
     "independent6": "answers_independent6.jsonl",
     "independent7": "answers_independent7.jsonl",
     "independent8": "answers_independent8.jsonl",
+    "independent9": "answers_independent9.jsonl",
 }
 
 
