@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from sfagent.diagnostics.diagnose import diagnose_message
 from sfagent.escalation.policy import plan_handoff
-from sfagent.pipeline.policy import _HANDOFF_PATTERNS, handoff_needed, support_category
+from sfagent.pipeline.policy import (
+    _HANDOFF_PATTERNS,
+    handoff_needed,
+    knowledge_answer_allowed,
+    support_category,
+)
 from sfagent.pipeline.turn import Turn
 
 
@@ -79,6 +85,14 @@ def reason_for(text: str) -> str | None:
         ("The exam crashed and I want a free retake or my money back", "high"),
         ("I don't want a bot answer, I want to speak to an actual person", "normal"),
         ("Who at Salesforce do we notify about this?", "normal"),
+        ("Our only Salesforce system administrator left the company two weeks ago", "high"),
+        ("Formal notice: we won't be renewing our Salesforce subscription in June", "high"),
+        ("We will not renew the contract when the current term ends.", "high"),
+        (
+            "On behalf of our client, under Article 15 of the GDPR we demand disclosure of all "
+            "personal data you hold about her",
+            "high",
+        ),
     ],
 )
 def test_what_only_a_person_can_settle_is_handed_off_at_its_priority(
@@ -108,6 +122,8 @@ def test_what_only_a_person_can_settle_is_handed_off_at_its_priority(
         "We sent the newsletter twice by mistake, how do I check the email log?",
         "I want each person to see only their own numbers on the dashboard",
         "Managers should get warned before we breach the first-response target",
+        "How do I handle GDPR erasure requests from our own customers in Salesforce?",
+        "Why won't the renewal opportunity be created when the contract ends?",
     ],
 )
 def test_everyday_questions_stay_with_the_agent(text: str) -> None:
@@ -125,6 +141,8 @@ def test_everyday_questions_stay_with_the_agent(text: str) -> None:
         ("trailhead challenge keeps saying it can't find the custom field I made", "other"),
         ("When will the next Salesforce release hit our sandbox?", "other"),
         ("It's a feature request: please add this feature to dependent picklists", "other"),
+        ("When does the Summer release hit our sandbox vs production?", "other"),
+        ("quick q unrelated to salesforce - my excel formula returns #N/A", "other"),
     ],
 )
 def test_incidents_another_team_owns_are_filed_under_other(text: str, category: str) -> None:
@@ -140,3 +158,36 @@ def test_lookahead_patterns_are_anchored_so_a_long_paste_is_scanned_once() -> No
     message, minutes on a 50 KB debug log."""
     unanchored = [p.pattern[:40] for p, _ in _HANDOFF_PATTERNS if p.pattern.startswith("(?=")]
     assert unanchored == []
+
+
+DEPLOY_REPORT = """Deploy with RunLocalTests fails on tests that have nothing to do with my change:
+
+=== Test Failures [3]
+ LegacyInvoiceTest.testPost  Fail  System.AssertException: Assertion Failed: Expected: 2, Actual: 3
+ QuoteSyncTest.testSync      Fail  System.DmlException: Insert failed. First exception on row 0; \
+first error: FIELD_CUSTOM_VALIDATION_EXCEPTION, VAT number required
+ OldBatchTest.runIt          Fail  System.LimitException: Too many SOQL queries: 101
+"""
+
+
+def test_a_deployment_failing_on_several_kinds_of_test_error_is_a_deployment_question() -> None:
+    turn = Turn(
+        content=DEPLOY_REPORT,
+        channel="api",
+        category="governor_limit",
+        diagnosis=diagnose_message(DEPLOY_REPORT),
+    )
+    assert support_category(turn) == "deployment_metadata"
+
+
+def test_a_deployment_failing_on_one_kind_of_error_keeps_that_error_s_category() -> None:
+    text = "Deploy failed: OldBatchTest.runIt System.LimitException: Too many SOQL queries: 101"
+    turn = Turn(
+        content=text, channel="api", category="governor_limit", diagnosis=diagnose_message(text)
+    )
+    assert support_category(turn) == "governor_limit"
+
+
+def test_a_message_that_says_it_is_not_about_salesforce_gets_no_article() -> None:
+    text = "quick q unrelated to salesforce - my vlookup formula returns #N/A"
+    assert not knowledge_answer_allowed(Turn(content=text, channel="api"))

@@ -64,7 +64,7 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\A(?=.*\b((i'?m|i am|we have) (the|an?) (only|sole|single) (system )?admin\w*|"
-            r"(our|the) only (salesforce |system )?admin\w*|only (system )?admin\w* (in|of) "
+            r"(our|the) only (salesforce |system |sf )*admin\w*|only (system )?admin\w* (in|of) "
             r"(our|the)|no other admin\w*))(?=.*\b(can'?t|cannot|unable to|could ?n[o']t) (log|"
             r"get|sign)|.*\blocked out|.*\b(left|quit|departed) (the company|us)|.*\bget "
             r"admin access back)",
@@ -147,9 +147,19 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\b(lawyer|legal (action|department|team|wants|needs|asked|is asking)|lawsuit|"
-            r"sue\b|subpoena|gdpr (request|audit)|data subject request|data processing "
-            r"(addendum|agreement))",
+            r"sue\b|subpoena|gdpr (request|audit)|data subject (access )?request|\bdsar\b|"
+            r"data processing (addendum|agreement))",
             re.IGNORECASE,
+        ),
+        "legal and data-protection requests are handled by people",
+    ),
+    (
+        # A formal GDPR demand ("under Article 15 we demand disclosure"), not an admin asking
+        # how to honour erasure requests in their own org.
+        re.compile(
+            r"\A(?=.*\bgdpr\b)(?=.*\b(we|i|our client) (hereby |formally )?(demand|require|"
+            r"request that)\b)",
+            re.IGNORECASE | re.DOTALL,
         ),
         "legal and data-protection requests are handled by people",
     ),
@@ -172,7 +182,9 @@ _HANDOFF_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"(\d+ )?(\w+ )?(contract|subscription|salesforce|licen[cs]es|seats|plan)\b|stop the "
             r"auto[- ]?renew\w*|(do not|don'?t|not) "
             r"(want (it )?to )?auto[- ]?renew|terminate (our|the) (contract|agreement|"
-            r"subscription)|"
+            r"subscription)|(won'?t|will not|not going to|do not intend to|don'?t intend to) "
+            r"(be )?renew(ing)? (our |the |this |my )?(\w+ )?(contract|subscription|agreement|"
+            r"licen[cs]es|salesforce)\b|"
             r"move (off|away from) salesforce|notice of (non[- ]?renewal|termination|"
             r"cancell?ation))",
             re.IGNORECASE,
@@ -213,6 +225,7 @@ SALESFORCE_ENTITIES = (
     "SALESFORCE_OBJECT",
     "FIELD_NAME",
     "FEATURE",
+    "PRODUCT",
     "LIMIT",
     "API_ENDPOINT",
     "ERROR",
@@ -279,6 +292,8 @@ def knowledge_answer_allowed(turn: Turn) -> bool:
     """
     if turn.diagnosis is not None and turn.diagnosis.errors:
         return True
+    if _NOT_ABOUT_SALESFORCE.search(turn.content):
+        return False
     spec = turn.understanding.spec if turn.understanding is not None else None
     if turn.understanding is None:
         return True
@@ -315,8 +330,22 @@ def is_small_talk(turn: Turn) -> bool:
 _OTHER_TOPICS = re.compile(
     r"\b(trailhead|superbadge|webassessor|certification exam|cert exam|feature request|"
     r"(please|pls) add (this|that|the) feature|add this feature|idea ?exchange|when (is|will) "
-    r"the next (\w+ )?release|release (dates?|schedule|calendar)|sandbox preview|preview "
+    r"the next (\w+ )?release|when (does|do|will|is) the (\w+ ('?\d\d )?)?release (hit|land|"
+    r"arrive|reach|come|go live)|release (dates?|schedule|calendar)|sandbox preview|preview "
     r"sandbox|release preview)\b",
+    re.IGNORECASE,
+)
+# The test summary `sf project deploy` and change-set validations print.
+_DEPLOYMENT_TEST_REPORT = re.compile(
+    r"=== ?(test failures|failing tests)|\b(deploy(ment)? failed|runlocaltests|"
+    r"runalltestsinorg|run local tests)\b",
+    re.IGNORECASE,
+)
+# A message that says itself it is not about Salesforce ("quick q unrelated to salesforce -
+# my excel vlookup"): no article should answer it, whatever Salesforce-like words it has.
+_NOT_ABOUT_SALESFORCE = re.compile(
+    r"\b((unrelated|not related) to (sales ?force|sfdc)|nothing to do with (sales ?force|sfdc)|"
+    r"not (a )?(sales ?force|sfdc)[- ]related|non[- ](sales ?force|sfdc) (question|issue))\b",
     re.IGNORECASE,
 )
 # Hand-offs that a security, legal or platform team owns, whatever feature they mention: a
@@ -327,11 +356,22 @@ _OWNED_BY_OTHER_TEAMS = frozenset({ReasonCode.SECURITY, ReasonCode.LEGAL})
 def support_category(turn: Turn) -> str | None:
     """The message's fine support category from its understanding and its best articles;
     `other` for incidents and requests another team owns."""
-    if _owned_by_other_teams(turn) or _dialogue_act(turn) or _OTHER_TOPICS.search(turn.content):
+    if (
+        _owned_by_other_teams(turn)
+        or _dialogue_act(turn)
+        or _OTHER_TOPICS.search(turn.content)
+        or _NOT_ABOUT_SALESFORCE.search(turn.content)
+    ):
         return "other"
+    if _mixed_deployment_test_failures(turn):
+        return "deployment_metadata"
     scores: dict[str, float] = {}
     if turn.understanding is not None:
-        nlu_scores = turn.understanding.category.scores
+        nlu_scores = dict(turn.understanding.category.scores)
+        if _act_about_salesforce(turn):
+            # A complaint or a request for a person about seats, a Flow or an invoice: the
+            # act's own category (`other`) says nothing about where the problem lives.
+            nlu_scores.pop("other", None)
         total = sum(nlu_scores.values()) or 1.0
         for category, score in nlu_scores.items():
             scores[category] = NLU_CATEGORY_WEIGHT * score / total
@@ -343,6 +383,24 @@ def support_category(turn: Turn) -> str | None:
     if not scores:
         return turn.category
     return max(sorted(scores), key=lambda category: scores[category])
+
+
+def _act_about_salesforce(turn: Turn) -> bool:
+    spec = turn.understanding.spec if turn.understanding is not None else None
+    return (
+        spec is not None
+        and spec.group == "DIALOGUE"
+        and spec.name != "oos"
+        and _names_salesforce(turn)
+    )
+
+
+def _mixed_deployment_test_failures(turn: Turn) -> bool:
+    """A deployment's test report failing on errors of several kinds: what to do about the
+    deployment (which tests to run, how to get it through) is the question, not one error."""
+    if turn.diagnosis is None or not _DEPLOYMENT_TEST_REPORT.search(turn.content):
+        return False
+    return len({match.entry.category for match in turn.diagnosis.errors}) > 1
 
 
 def _dialogue_act(turn: Turn) -> bool:
