@@ -13,7 +13,7 @@ from rich.table import Table
 from sfagent.diagnostics.cli import fail
 from sfagent.errors import SfagentError
 from sfagent.knowledge.articles import load_default_articles
-from sfagent.knowledge.dense import ENCODER_KINDS, dense_factory
+from sfagent.knowledge.dense import ENCODER_KINDS, DenseRetrievers, dense_factory
 from sfagent.knowledge.evaluation import (
     MODE_NOTES,
     MODES,
@@ -23,9 +23,9 @@ from sfagent.knowledge.evaluation import (
     evaluate_modes,
     load_cases,
 )
-from sfagent.knowledge.search import DenseFactory
 
 console = Console()
+err_console = Console(stderr=True)
 
 
 def kb_eval_command(
@@ -58,13 +58,24 @@ def kb_eval_command(
         )
     except SfagentError as error:
         fail(str(error))
+    _keep_vectors(dense)
     if json_output:
         print(json.dumps(_as_json(result, path, encoder, len(articles)), indent=2))
         return
     _print_table(result, splits, path, encoder)
 
 
-def _dense_factory(kind: str) -> tuple[DenseFactory | None, dict[str, str]]:
+def _keep_vectors(dense: DenseRetrievers | None) -> None:
+    """Save MiniLM's chunk vectors for the next run; failing to only costs that run time."""
+    if dense is None:
+        return
+    try:
+        dense.persist()
+    except OSError as error:
+        err_console.print(f"note: chunk vectors not kept: {error}", highlight=False)
+
+
+def _dense_factory(kind: str) -> tuple[DenseRetrievers | None, dict[str, str]]:
     """A factory of empty dense retrievers sharing one encoder, or why there is none."""
     try:
         return dense_factory("minilm" if kind == "minilm" else "static"), {}
