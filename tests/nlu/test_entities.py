@@ -381,6 +381,12 @@ def test_features() -> None:
     ]
 
 
+def test_features_are_found_in_the_plural_too() -> None:
+    text = "We still have 27 Process Builders and a dozen Flows to move"
+    assert values(text, EntityType.FEATURE) == ["Process Builder", "Flow"]
+    assert [e.text for e in found(text, EntityType.FEATURE)] == ["Process Builders", "Flows"]
+
+
 def test_email_and_urls() -> None:
     text = (
         "Mail Jane.Doe@Example.COM or see (https://help.example.com/a?b=1). "

@@ -171,17 +171,30 @@ _EXACT_CASE = frozenset(
 
 
 def _entries(
-    groups: dict[str, tuple[str, ...]], kind: EntityType
+    groups: dict[str, tuple[str, ...]], kind: EntityType, *, plurals: bool = False
 ) -> list[tuple[str, tuple[EntityType, str], bool]]:
-    return [
-        (alias, (kind, canonical), alias in _EXACT_CASE)
-        for canonical, aliases in groups.items()
-        for alias in aliases
-    ]
+    entries: list[tuple[str, tuple[EntityType, str], bool]] = []
+    for canonical, aliases in groups.items():
+        names = set(aliases)
+        if plurals:  # "we still have 27 Process Builders", "two Record Types"
+            names |= {_plural(alias) for alias in aliases if _pluralisable(alias)}
+        entries.extend((name, (kind, canonical), name in _EXACT_CASE) for name in sorted(names))
+    return entries
+
+
+def _pluralisable(alias: str) -> bool:
+    return alias[-1:].isalpha() and alias[-1] not in "sSyY" and alias not in _EXACT_CASE
+
+
+def _plural(alias: str) -> str:
+    return f"{alias}s"
 
 
 _MATCHER = PhraseMatcher(
-    [*_entries(PRODUCTS, EntityType.PRODUCT), *_entries(FEATURES, EntityType.FEATURE)]
+    [
+        *_entries(PRODUCTS, EntityType.PRODUCT),
+        *_entries(FEATURES, EntityType.FEATURE, plurals=True),
+    ]
 )
 
 
