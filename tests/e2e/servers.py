@@ -27,7 +27,10 @@ from sqlalchemy.engine import make_url
 from sfagent.config import Settings
 
 SFAGENT = Path(sys.executable).parent / "sfagent"
-STARTUP_POLLS = 300  # x POLL_INTERVAL: how long a server may take to answer /health
+# x POLL_INTERVAL: how long a server may take to answer /health. Generous: on a loaded
+# 2-core runner two workers each importing the app took over 30 s; a server that never
+# starts still fails, just later.
+STARTUP_POLLS = 1200
 POLL_INTERVAL = 0.1
 # The first server on a fresh machine trains the shipped intent model before it is ready.
 MODEL_POLLS = 1200
