@@ -158,7 +158,7 @@ async def lifespan(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     background = start_background_work(state.sessionmaker, backplane, settings)
     if state.nlu is not None:
         background.append(asyncio.create_task(state.nlu.load(), name="nlu-load"))
-    if dense is not None and state.kb_dense == DENSE_LOADING:
+    if dense is not None:
         background.append(asyncio.create_task(_warm_dense(state, dense), name="kb-dense-warm"))
     log.info("sfagent.started", database=engine.dialect.name, backplane=backplane.name)
     try:

@@ -265,11 +265,6 @@ def load_encoder(kind: EncoderKind = "static", cache_dir: Path | None = None) ->
     return WeightedStaticEncoder(static, idf_weights(static, reference))
 
 
-def dense_retriever(kind: EncoderKind = "static", cache_dir: Path | None = None) -> ChunkEmbeddings:
-    """An empty `ChunkEmbeddings` over the chosen encoder, for `KnowledgeIndex(dense=...)`."""
-    return ChunkEmbeddings(load_encoder(kind, cache_dir))
-
-
 class DenseRetrievers:
     """A `DenseFactory`: empty retrievers, one per index, sharing one encoder and vector cache.
 

@@ -386,13 +386,13 @@ def support_category(turn: Turn) -> str | None:
 
 
 def _act_about_salesforce(turn: Turn) -> bool:
+    return _read_as_dialogue_act(turn) and _names_salesforce(turn)
+
+
+def _read_as_dialogue_act(turn: Turn) -> bool:
+    """The top intent is a dialogue act (greeting, complaint, request for a person, ...)."""
     spec = turn.understanding.spec if turn.understanding is not None else None
-    return (
-        spec is not None
-        and spec.group == "DIALOGUE"
-        and spec.name != "oos"
-        and _names_salesforce(turn)
-    )
+    return spec is not None and spec.group == "DIALOGUE" and spec.name != "oos"
 
 
 def _mixed_deployment_test_failures(turn: Turn) -> bool:
@@ -406,12 +406,9 @@ def _mixed_deployment_test_failures(turn: Turn) -> bool:
 def _dialogue_act(turn: Turn) -> bool:
     """A plain "connect me to a person" or "thanks", naming nothing of Salesforce: no
     article's category applies (a request for a person about a Flow keeps the Flow's)."""
-    spec = turn.understanding.spec if turn.understanding is not None else None
     recognised = turn.diagnosis is not None and turn.diagnosis.found_anything
     return (
-        spec is not None
-        and spec.group == "DIALOGUE"
-        and spec.name != "oos"
+        _read_as_dialogue_act(turn)
         and (turn.confidence or 0.0) >= HANDOFF_INTENT_CONFIDENCE
         and not recognised
         and not _names_salesforce(turn)
